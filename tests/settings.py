@@ -1,0 +1,9 @@
+"""Settings for the test suite: the application's settings with a test-only secret."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-only-secret-key-not-for-production")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
+
+from bankproject.settings import *  # noqa: E402,F403
