@@ -1,0 +1,51 @@
+"""eventsourcing's own recorder test cases, run against the project's persistence module."""
+
+from django.db import connection
+from django.test import TransactionTestCase
+from eventsourcing.tests import persistence as eventsourcing_cases
+from eventsourcing_django.models import SnapshotRecord, StoredEventRecord
+
+from bankproject.persistence import (
+    BankAggregateRecorder,
+    BankApplicationRecorder,
+    BankProcessRecorder,
+)
+from tests.database import close_connections_left_by_threads
+
+
+class DatabaseTestCase(TransactionTestCase):
+    reset_sequences = True  # the cases expect notification ids to start at 1
+
+    def close_db_connection(self, *args):
+        connection.close()
+
+    def tearDown(self):
+        close_connections_left_by_threads()
+        super().tearDown()
+
+
+class TestAggregateRecorder(DatabaseTestCase, eventsourcing_cases.AggregateRecorderTestCase):
+    def create_recorder(self):
+        return BankAggregateRecorder(application_name="app", model=StoredEventRecord)
+
+
+class TestSnapshotRecorder(DatabaseTestCase, eventsourcing_cases.AggregateRecorderTestCase):
+    def create_recorder(self):
+        return BankAggregateRecorder(application_name="app", model=SnapshotRecord)
+
+
+class TestApplicationRecorder(DatabaseTestCase, eventsourcing_cases.ApplicationRecorderTestCase):
+    def create_recorder(self):
+        return BankApplicationRecorder(application_name="app", model=StoredEventRecord)
+
+
+class TestProcessRecorder(DatabaseTestCase, eventsourcing_cases.ProcessRecorderTestCase):
+    def create_recorder(self):
+        return BankProcessRecorder(application_name="app", model=StoredEventRecord)
+
+
+class TestNonInterleavingNotificationIDs(
+    DatabaseTestCase, eventsourcing_cases.NonInterleavingNotificationIDsBaseCase
+):
+    def create_recorder(self):
+        return BankApplicationRecorder(application_name="app", model=StoredEventRecord)
