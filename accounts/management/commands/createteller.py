@@ -1,0 +1,34 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Creates a teller login and prints its password once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--password", help="default: a new random password")
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="do nothing when the login exists already",
+        )
+
+    def handle(self, *args, username, password, if_missing, **options):
+        users = get_user_model()
+        if users.objects.filter(username=username).exists():
+            if if_missing:
+                self.stdout.write(f"Teller login '{username}' exists already.")
+                return
+            user = users.objects.get(username=username)
+        else:
+            user = users(username=username)
+        password = password or secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.save()
+        self.stdout.write(
+            self.style.SUCCESS(f"Teller login: {username}  password: {password}")
+            + "\n(printed once: keep it, or run createteller again to set a new one)"
+        )

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite: lint, migrations check, then every test
+# on each database (SQLite file, MariaDB, PostgreSQL). Exits non-zero if anything fails.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/databases.sh"
+
+ensure_mariadb
+ensure_postgresql
+
+export DJANGO_SETTINGS_MODULE=tests.settings
+failed=()
+
+say "ruff check"
+ruff check . || failed+=("ruff")
+
+say "makemigrations --check"
+python manage.py makemigrations --check --dry-run -v1 || failed+=("migrations")
+
+declare -A DATABASE_URLS=(
+    [sqlite]=""
+    [mariadb]="mysql://root@127.0.0.1:3306/bank"
+    [postgresql]="postgres://postgres:postgres@127.0.0.1:5432/bank"
+)
+results_dir="$(mktemp -d)"
+for pass in sqlite mariadb postgresql; do
+    say "pytest on $pass"
+    if ! DATABASE_URL="${DATABASE_URLS[$pass]}" python -m pytest \
+        --junitxml="$results_dir/$pass.xml" "$@"; then
+        failed+=("pytest on $pass")
+    fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "FAILED: ${failed[*]}" >&2
+fi
+
+# One closing line over all passes. A skipped test counts as a failure: every
+# row must run on this machine or fail loudly.
+python - "$results_dir" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for report in sorted(Path(sys.argv[1]).glob("*.xml")):
+    for suite in ET.parse(report).getroot().iter("testsuite"):
+        for key in totals:
+            totals[key] += int(suite.get(key, 0))
+failed = totals["failures"] + totals["errors"]
+passed = totals["tests"] - failed - totals["skipped"]
+print(f"Total: {passed} passed, {failed} failed, {totals['skipped']} skipped")
+sys.exit(1 if failed or totals["skipped"] else 0)
+PY
+[ "${#failed[@]}" -eq 0 ]
