@@ -4,7 +4,6 @@ DATABASE_URL        where events and read models live (default: a SQLite file in
 DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        "1" for development pages with tracebacks (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
-BANK_RUNNER         how the worker runs the system: threads, processes or ray
 """
 
 import os
@@ -40,7 +39,6 @@ ALLOWED_HOSTS = [
     if host.strip()
 ]
 
-BANK_RUNNER = os.environ.get("BANK_RUNNER", "threads")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
