@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.system import ProcessApplication
+from eventsourcing.utils import get_topic
 
 from accounts.domain import (
     AccountNotFoundError,
     BankAccount,
+    RejectedTransaction,
     SameAccountError,
+    TransactionError,
     parse_amount,
     register_transaction_errors,
 )
+from sagas.domain import SAGA_REQUESTS, Saga, TransferFundsSaga
 
 # Every this-many events an account is snapshotted, so that loading it
 # replays at most this many events however long its history.
@@ -85,3 +92,75 @@ class SimpleBankAccountApplication(BankAccountApplication):
         debit_account.debit(amount)
         credit_account.credit(amount)
         self.save(debit_account, credit_account)
+
+
+class Accounts(BankAccountApplication, ProcessApplication):
+    """Carries out what sagas ask of accounts.
+
+    A refusal is answered as data (ErrorRecorded on the account, or a
+    RejectedTransaction when there is no such account), never as an exception,
+    so that the saga sees it and the pipeline goes on.
+    """
+
+    name = "Accounts"
+    topics = tuple(get_topic(request) for request in SAGA_REQUESTS)
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
+        """Other events ask nothing of Accounts."""
+
+    @policy.register(Saga.OpeningRequested)
+    def _(self, request: Saga.OpeningRequested, processing_event: ProcessingEvent) -> None:
+        account = BankAccount(
+            full_name=request.full_name,
+            email_address=request.email_address,
+            transaction_id=request.originator_id,
+            id=request.originator_id,
+        )
+        processing_event.collect_events(account)
+
+    @policy.register(Saga.CreditRequested)
+    def _(self, request: Saga.CreditRequested, processing_event: ProcessingEvent) -> None:
+        self.answer(request, processing_event, lambda a: a.credit(request.amount, request.originator_id))
+
+    @policy.register(Saga.DebitRequested)
+    def _(self, request: Saga.DebitRequested, processing_event: ProcessingEvent) -> None:
+        self.answer(request, processing_event, lambda a: a.debit(request.amount, request.originator_id))
+
+    @policy.register(TransferFundsSaga.RefundRequested)
+    def _(self, request: TransferFundsSaga.RefundRequested, processing_event: ProcessingEvent) -> None:
+        self.answer(request, processing_event, lambda a: a.refund(request.amount, request.originator_id))
+
+    @policy.register(Saga.OverdraftLimitRequested)
+    def _(self, request: Saga.OverdraftLimitRequested, processing_event: ProcessingEvent) -> None:
+        self.answer(
+            request,
+            processing_event,
+            lambda a: a.set_overdraft_limit(request.overdraft_limit, request.originator_id),
+        )
+
+    @policy.register(Saga.ClosingRequested)
+    def _(self, request: Saga.ClosingRequested, processing_event: ProcessingEvent) -> None:
+        self.answer(request, processing_event, lambda a: a.close(request.originator_id))
+
+    def answer(
+        self,
+        request: Any,
+        processing_event: ProcessingEvent,
+        change: Callable[[BankAccount], None],
+    ) -> None:
+        """Applies change to the requested account, or records why it cannot be done."""
+        transaction_id = request.originator_id
+        try:
+            account = self.get_account(request.account_id)
+        except AccountNotFoundError as error:
+            rejection = RejectedTransaction(
+                transaction_id=transaction_id, account_id=request.account_id, error=error
+            )
+            processing_event.collect_events(rejection)
+            return
+        try:
+            change(account)
+        except TransactionError as error:
+            account.record_error(error, transaction_id)
+        processing_event.collect_events(account)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -99,11 +99,16 @@ def parse_overdraft_limit(value: Any) -> Decimal:
 class BankAccount(Aggregate):
     """A customer's account: a balance that moves only by appended transactions."""
 
+    # Events that a saga caused carry its id as transaction_id; the others carry None.
+
     @event("Opened")
     def __init__(
-        self, full_name: str = "", email_address: str = "", id: UUID | None = None  # noqa: A002
+        self,
+        full_name: str = "",
+        email_address: str = "",
+        transaction_id: UUID | None = None,
+        id: UUID | None = None,  # the opening request's id, else a new one
     ) -> None:
-        # id: the account's id when the request that opens it chose one (else a new uuid4).
         self.full_name = full_name
         self.email_address = email_address
         self.balance = ZERO
@@ -132,21 +137,25 @@ class BankAccount(Aggregate):
     def append_transaction(self, amount: Decimal, transaction_id: UUID | None = None) -> None:
         self.balance += amount
 
-    def set_overdraft_limit(self, overdraft_limit: Any) -> None:
+    def set_overdraft_limit(
+        self, overdraft_limit: Any, transaction_id: UUID | None = None
+    ) -> None:
         overdraft_limit = parse_overdraft_limit(overdraft_limit)
         self.check_account_is_not_closed()
-        self._set_overdraft_limit(overdraft_limit)
+        self._set_overdraft_limit(overdraft_limit, transaction_id)
 
     @event("OverdraftLimitSet")
-    def _set_overdraft_limit(self, overdraft_limit: Decimal) -> None:
+    def _set_overdraft_limit(
+        self, overdraft_limit: Decimal, transaction_id: UUID | None = None
+    ) -> None:
         self.overdraft_limit = overdraft_limit
 
-    def close(self) -> None:
+    def close(self, transaction_id: UUID | None = None) -> None:
         self.check_account_is_not_closed()
-        self._close()
+        self._close(transaction_id)
 
     @event("Closed")
-    def _close(self) -> None:
+    def _close(self, transaction_id: UUID | None = None) -> None:
         self.is_closed = True
 
     @event("ErrorRecorded")
@@ -164,6 +173,24 @@ class BankAccount(Aggregate):
     def check_has_sufficient_funds(self, amount: Decimal) -> None:
         if self.balance - amount < -self.overdraft_limit:
             raise InsufficientFundsError({"account_id": self.id})
+
+
+class RejectedTransaction(Aggregate):
+    """A saga's request about an account the bank does not have.
+
+    With no account to record the error on, it is recorded here, so that the
+    saga sees it like any other refusal. One per transaction and account.
+    """
+
+    @staticmethod
+    def create_id(transaction_id: UUID, account_id: UUID) -> UUID:
+        return uuid5(transaction_id, str(account_id))
+
+    @event("Recorded")
+    def __init__(self, transaction_id: UUID, account_id: UUID, error: TransactionError) -> None:
+        self.transaction_id = transaction_id
+        self.account_id = account_id
+        self.error = error
 
 
 TRANSACTION_ERRORS: tuple[type[TransactionError], ...] = (

@@ -1,6 +1,13 @@
-"""How the bank's applications are put together and where they store their events."""
+"""How the bank's applications are put together, run and stored."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.system import MultiThreadedRunner, Runner, SingleThreadedRunner, System
+
+from accounts.application import Accounts
+from sagas.application import Commands, Sagas
 
 PERSISTENCE_MODULES = {
     "popo": "eventsourcing.popo",
@@ -17,3 +24,31 @@ def persistence_env(persistence: str) -> dict[str, str]:
         msg = f"persistence must be one of {sorted(PERSISTENCE_MODULES)}, not {persistence!r}"
         raise ValueError(msg) from None
     return {"PERSISTENCE_MODULE": module}
+
+
+class BankAccountSystem(System):
+    """Commands → Sagas → Accounts → Sagas."""
+
+    def __init__(self) -> None:
+        super().__init__(pipes=[[Commands, Sagas, Accounts, Sagas]])
+
+
+RUNNERS: dict[str, type[Runner[Any]]] = {
+    "single": SingleThreadedRunner,
+    "threads": MultiThreadedRunner,
+}
+
+
+def make_runner(
+    runner: str = "threads", persistence: str = "django", env: dict[str, str] | None = None
+) -> Runner[Any]:
+    """An eventsourcing Runner over BankAccountSystem, not yet started."""
+    if runner in ("processes", "ray"):
+        msg = f"the {runner!r} runner is not available yet: use 'single' or 'threads'"
+        raise NotImplementedError(msg)
+    try:
+        runner_class = RUNNERS[runner]
+    except KeyError:
+        msg = f"runner must be one of {sorted(RUNNERS)}, not {runner!r}"
+        raise ValueError(msg) from None
+    return runner_class(BankAccountSystem(), env={**persistence_env(persistence), **(env or {})})

@@ -1,0 +1,208 @@
+"""Commands records tellers' requests; Sagas carries each one out through Accounts."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.system import ProcessApplication
+
+from accounts.domain import (
+    BankAccount,
+    RejectedTransaction,
+    SameAccountError,
+    parse_amount,
+    parse_overdraft_limit,
+    register_transaction_errors,
+)
+from sagas.domain import (
+    CloseAccount,
+    Command,
+    DepositFunds,
+    OpenAccount,
+    Saga,
+    SetOverdraftLimit,
+    TransferFunds,
+    WithdrawFunds,
+    command_id_for,
+)
+
+
+def as_account_id(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+class Commands(Application):
+    """Records each request as a command and returns its id at once.
+
+    It refuses only what it can know alone (a bad amount, a transfer to the same
+    account); everything that depends on an account is found out by its saga.
+    With a request_id, the same request sent again is the same command.
+    """
+
+    name = "Commands"
+
+    def open_account(
+        self, full_name: str = "", email_address: str = "", request_id: Any = None
+    ) -> UUID:
+        return self.record(
+            OpenAccount(
+                id=command_id_for(request_id),
+                full_name=full_name,
+                email_address=email_address,
+                request_id=request_id and str(request_id),
+            )
+        )
+
+    def deposit_funds(self, credit_account_id: UUID, amount: Any, request_id: Any = None) -> UUID:
+        return self.record(
+            DepositFunds(
+                id=command_id_for(request_id),
+                credit_account_id=as_account_id(credit_account_id),
+                amount=parse_amount(amount),
+                request_id=request_id and str(request_id),
+            )
+        )
+
+    def withdraw_funds(self, debit_account_id: UUID, amount: Any, request_id: Any = None) -> UUID:
+        return self.record(
+            WithdrawFunds(
+                id=command_id_for(request_id),
+                debit_account_id=as_account_id(debit_account_id),
+                amount=parse_amount(amount),
+                request_id=request_id and str(request_id),
+            )
+        )
+
+    def transfer_funds(
+        self,
+        debit_account_id: UUID,
+        credit_account_id: UUID,
+        amount: Any,
+        request_id: Any = None,
+    ) -> UUID:
+        amount = parse_amount(amount)
+        debit_account_id = as_account_id(debit_account_id)
+        credit_account_id = as_account_id(credit_account_id)
+        if debit_account_id == credit_account_id:
+            raise SameAccountError({"account_id": debit_account_id})
+        return self.record(
+            TransferFunds(
+                id=command_id_for(request_id),
+                debit_account_id=debit_account_id,
+                credit_account_id=credit_account_id,
+                amount=amount,
+                request_id=request_id and str(request_id),
+            )
+        )
+
+    def set_overdraft_limit(
+        self, account_id: UUID, overdraft_limit: Any, request_id: Any = None
+    ) -> UUID:
+        return self.record(
+            SetOverdraftLimit(
+                id=command_id_for(request_id),
+                account_id=as_account_id(account_id),
+                overdraft_limit=parse_overdraft_limit(overdraft_limit),
+                request_id=request_id and str(request_id),
+            )
+        )
+
+    def close_account(self, account_id: UUID, request_id: Any = None) -> UUID:
+        return self.record(
+            CloseAccount(
+                id=command_id_for(request_id),
+                account_id=as_account_id(account_id),
+                request_id=request_id and str(request_id),
+            )
+        )
+
+    def get_command(self, command_id: UUID) -> Command:
+        return self.repository.get(command_id)
+
+    def record(self, command: Command) -> UUID:
+        """Saves a new command; a request already recorded is not recorded again."""
+        if command.request_id is not None:
+            try:
+                recorded = self.get_command(command.id)
+            except AggregateNotFoundError:
+                pass
+            else:
+                recorded.check_is_same_request_as(command)
+                return recorded.id
+        try:
+            self.save(command)
+        except IntegrityError:
+            # The same request, saved by another thread or process a moment ago:
+            # the store keeps only one, and this one must be the same request.
+            recorded = self.get_command(command.id)
+            recorded.check_is_same_request_as(command)
+        return command.id
+
+
+class Sagas(ProcessApplication):
+    """Starts a saga for each command and moves it on with each answer from Accounts."""
+
+    name = "Sagas"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transaction_errors(transcoder)
+
+    def get_saga(self, saga_id: UUID) -> Saga:
+        return self.repository.get(saga_id)
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
+        """Other events move no saga."""
+
+    @policy.register(Command.Created)
+    def _(self, domain_event: Command.Created, processing_event: ProcessingEvent) -> None:
+        command = domain_event.mutate(None)
+        processing_event.collect_events(command.start_saga())
+
+    @policy.register(BankAccount.Opened)
+    @policy.register(BankAccount.TransactionAppended)
+    @policy.register(BankAccount.OverdraftLimitSet)
+    @policy.register(BankAccount.Closed)
+    def _(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
+        self.record_answer(processing_event, domain_event.transaction_id, domain_event.originator_id)
+
+    @policy.register(BankAccount.ErrorRecorded)
+    def _(self, domain_event: BankAccount.ErrorRecorded, processing_event: ProcessingEvent) -> None:
+        self.record_answer(
+            processing_event,
+            domain_event.transaction_id,
+            domain_event.originator_id,
+            domain_event.error,
+        )
+
+    @policy.register(RejectedTransaction.Recorded)
+    def _(self, domain_event: RejectedTransaction.Recorded, processing_event: ProcessingEvent) -> None:
+        self.record_answer(
+            processing_event,
+            domain_event.transaction_id,
+            domain_event.account_id,
+            domain_event.error,
+        )
+
+    def record_answer(
+        self,
+        processing_event: ProcessingEvent,
+        transaction_id: UUID | None,
+        account_id: UUID,
+        error: Any = None,
+    ) -> None:
+        if transaction_id is None:
+            return  # not caused by a saga (a direct action on Accounts)
+        try:
+            saga = self.get_saga(transaction_id)
+        except AggregateNotFoundError:
+            return
+        saga.record_answer(account_id, error)
+        processing_event.collect_events(saga)
+
+
