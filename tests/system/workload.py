@@ -98,7 +98,7 @@ def submit_random_requests(commands, account_ids, count, seed, opening_deposit="
     return workload
 
 
-def wait_until_final(sagas, saga_ids, timeout=300.0):
+def wait_until_final(sagas, saga_ids, timeout=120.0):
     """All the sagas, once every one is final (polling, bounded)."""
     pending = set(saga_ids)
     final = {}
