@@ -40,15 +40,29 @@ RUNNERS: dict[str, type[Runner[Any]]] = {
 
 
 def make_runner(
-    runner: str = "threads", persistence: str = "django", env: dict[str, str] | None = None
+    runner: str = "threads",
+    persistence: str = "django",
+    env: dict[str, str] | None = None,
+    **options: Any,
 ) -> Runner[Any]:
-    """An eventsourcing Runner over BankAccountSystem, not yet started."""
-    if runner in ("processes", "ray"):
-        msg = f"the {runner!r} runner is not available yet: use 'single' or 'threads'"
-        raise NotImplementedError(msg)
+    """An eventsourcing Runner over BankAccountSystem, not yet started.
+
+    options go to the "processes" and "ray" runners: names (the applications to
+    run, default all) and poll_interval (seconds).
+    """
+    system = BankAccountSystem()
+    env = {**persistence_env(persistence), **(env or {})}
+    if runner == "processes":
+        from bankproject.runners import ProcessRunner
+
+        return ProcessRunner(system, env, **options)
+    if runner == "ray":
+        from bankproject.runners import RayRunner
+
+        return RayRunner(system, env, **options)
     try:
         runner_class = RUNNERS[runner]
     except KeyError:
-        msg = f"runner must be one of {sorted(RUNNERS)}, not {runner!r}"
+        msg = f"runner must be one of {sorted([*RUNNERS, 'processes', 'ray'])}, not {runner!r}"
         raise ValueError(msg) from None
-    return runner_class(BankAccountSystem(), env={**persistence_env(persistence), **(env or {})})
+    return runner_class(system, env=env)

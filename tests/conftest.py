@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 PASS_MARKERS = {"in_memory": "sqlite", "mariadb": "mysql", "postgresql": "postgresql"}
+EXCLUDING_MARKERS = {"not_postgresql": "postgresql"}
 
 
 def database_vendor() -> str:
@@ -26,7 +27,8 @@ def pytest_collection_modifyitems(config, items):
     selected, deselected = [], []
     for item in items:
         wanted = {PASS_MARKERS[m.name] for m in item.iter_markers() if m.name in PASS_MARKERS}
-        if not wanted or vendor in wanted:
+        unwanted = {EXCLUDING_MARKERS[m.name] for m in item.iter_markers() if m.name in EXCLUDING_MARKERS}
+        if (not wanted or vendor in wanted) and vendor not in unwanted:
             selected.append(item)
         else:
             deselected.append(item)

@@ -11,14 +11,31 @@ from tests.database import close_connections_left_by_threads
 SETTLE_TIMEOUT = 30.0
 
 
-@pytest.fixture(params=["single", "threads"])
-def runner_name(request):
-    return request.param
+def row(runner_name, persistence, *marks):
+    if persistence == "popo":
+        marks = (pytest.mark.in_memory, *marks)
+    else:
+        marks = (pytest.mark.django_db(transaction=True), *marks)
+    return pytest.param((runner_name, persistence), marks=marks, id=f"{runner_name}-{persistence}")
 
 
-@pytest.fixture
-def runner(runner_name, persistence):
-    with make_runner(runner_name, persistence) as runner:
+# Every runner on every store it can use. The processes and Ray rows run on SQLite
+# and MariaDB, not in the PostgreSQL pass (keeping the suite's time in bounds).
+SYSTEM_ROWS = [
+    row("single", "popo"),
+    row("single", "django"),
+    row("threads", "popo"),
+    row("threads", "django"),
+    row("processes", "django", pytest.mark.not_postgresql),
+]
+
+RUNNER_OPTIONS = {"processes": {"poll_interval": 0.05}, "ray": {"poll_interval": 0.05}}
+
+
+@pytest.fixture(params=SYSTEM_ROWS)
+def runner(request):
+    runner_name, persistence = request.param
+    with make_runner(runner_name, persistence, **RUNNER_OPTIONS.get(runner_name, {})) as runner:
         yield runner
     if persistence == "django":
         close_connections_left_by_threads()

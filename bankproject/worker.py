@@ -1,0 +1,258 @@
+"""Keeping followers up to date by pulling their leaders' notification logs.
+
+eventsourcing's runners move events along only when a leader in the same
+process prompts its followers, and a failing policy silently ends a
+MultiThreadedRunner thread. A worker whose leaders write in other processes (the
+web process records commands) must instead pull, and must own its failures. This
+module does both, for every runner that is not eventsourcing's own:
+
+- ``FollowerLoop`` runs one follower in a thread: it pulls each leader's new
+  notifications and processes them one at a time, each in its own transaction
+  with its tracking record, so a crash loses or repeats nothing. When idle it
+  waits for a prompt or a poll interval that grows while nothing happens.
+  An unexpected error is logged with the notification it happened on and
+  retried with backoff; it never skips the notification nor stops other followers.
+- ``Worker`` runs a FollowerLoop per follower application of a system, prompts
+  followers in the same process when their leader has new events, and stops
+  cleanly, between notifications.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.system import Follower, Leader, RecordingEvent, RecordingEventReceiver, System
+
+logger = logging.getLogger("bank.worker")
+
+MAX_RETRY_DELAY = 30.0
+
+
+class NotificationSource(Protocol):
+    """Where a follower reads a leader's notifications from: its recorder, or a proxy to it."""
+
+    def select_notifications(
+        self, start: int | None, limit: int, stop: int | None = None,
+        topics: Any = (), *, inclusive_of_start: bool = True,
+    ) -> list[Notification]: ...
+
+    def max_notification_id(self) -> int | None: ...
+
+
+class Prompt(RecordingEventReceiver[Any]):
+    """Wakes follower loops (in this process or, with multiprocessing events, in others)
+    when a leader has recorded new events."""
+
+    def __init__(self, wakeups: Iterable[Any]) -> None:
+        self.wakeups = list(wakeups)
+
+    def receive_recording_event(self, new_recording_event: RecordingEvent[Any]) -> None:
+        for wakeup in self.wakeups:
+            wakeup.set()
+
+
+class FollowerLoop:
+    """Keeps one follower up to date with its leaders, until stopped."""
+
+    def __init__(
+        self,
+        follower: Follower[Any],
+        leaders: dict[str, NotificationSource],
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 0.5,
+        wakeup: Any = None,
+        on_error: Callable[[], None] | None = None,
+    ) -> None:
+        self.follower = follower
+        self.name = follower.name
+        self.leaders = leaders
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.wakeup = wakeup if wakeup is not None else threading.Event()
+        self.on_error = on_error
+        self.in_hand: Tracking | None = None
+        self.processed = 0
+
+    def process_pending(self, stop: threading.Event | None = None) -> int:
+        """Processes what the leaders have that this follower has not, up to a
+        batch per leader. Returns how many notifications it processed."""
+        done = 0
+        for leader_name, source in self.leaders.items():
+            position = self.follower.recorder.max_tracking_id(leader_name)
+            notifications = source.select_notifications(
+                start=position,
+                limit=self.batch_size,
+                topics=self.follower.topics,
+                inclusive_of_start=False,
+            )
+            for domain_event, tracking in self.follower.convert_notifications(
+                leader_name, notifications
+            ):
+                if stop is not None and stop.is_set():
+                    return done
+                self.in_hand = tracking
+                self.follower.process_event(domain_event, tracking)
+                self.in_hand = None
+                done += 1
+            if notifications:
+                last = notifications[-1].id
+                logger.info(
+                    "%s processed %d notifications of %s, up to %d (%s's last: %s)",
+                    self.name, len(notifications), leader_name, last,
+                    leader_name, source.max_notification_id(),
+                )
+        self.processed += done
+        return done
+
+    def run_until(self, stop: threading.Event) -> None:
+        """Processes, waits, retries; returns once stop is set, between notifications."""
+        idle_wait = 0.005
+        failures = 0
+        while not stop.is_set():
+            try:
+                done = self.process_pending(stop)
+            except IntegrityError as error:
+                # Another processor of this follower recorded the notification first,
+                # or wrote the same aggregate: nothing was recorded here, pull again.
+                logger.info("%s: %s; pulling again", self.name, error)
+                self.in_hand = None
+                continue
+            except Exception:
+                failures += 1
+                delay = min(0.1 * 2 ** (failures - 1), MAX_RETRY_DELAY)
+                in_hand = self.in_hand
+                logger.exception(
+                    "%s failed on notification %s of %s (attempt %d); retrying in %.1fs",
+                    self.name,
+                    in_hand.notification_id if in_hand else "?",
+                    in_hand.application_name if in_hand else "its leaders",
+                    failures,
+                    delay,
+                )
+                self.in_hand = None
+                if self.on_error is not None:
+                    self.on_error()
+                stop.wait(delay)
+                continue
+            failures = 0
+            if done:
+                idle_wait = 0.005
+                continue
+            if self.wakeup.wait(timeout=idle_wait):
+                self.wakeup.clear()
+                idle_wait = 0.005
+            else:
+                idle_wait = min(idle_wait * 2, self.poll_interval)
+
+
+def close_database_connection() -> None:
+    """After an error the connection may be broken: the next use opens a new one."""
+    try:
+        from django.db import connection
+    except ImportError:  # pragma: no cover - Django is always installed here
+        return
+    try:
+        connection.close()
+    except Exception:  # a broken connection may fail to close; it is discarded anyway
+        logger.debug("closing the database connection failed", exc_info=True)
+
+
+class Worker:
+    """Runs the given follower applications of a system, each in a FollowerLoop thread.
+
+    Leaders that are not run here are read through ``notification_sources``
+    (by default each leader application's own recorder, constructed here).
+    """
+
+    def __init__(
+        self,
+        system: System,
+        env: dict[str, str],
+        names: Iterable[str] | None = None,
+        *,
+        notification_sources: dict[str, NotificationSource] | None = None,
+        poll_interval: float = 0.5,
+        batch_size: int = 100,
+        wakeups: dict[str, Any] | None = None,
+        uses_django: bool = True,
+    ) -> None:
+        self.system = system
+        self.names = list(names) if names is not None else list(system.followers)
+        unknown = set(self.names) - set(system.followers)
+        if unknown:
+            msg = f"not follower applications of the system: {sorted(unknown)}"
+            raise ValueError(msg)
+        self.apps: dict[str, Application[Any]] = {
+            name: system.follower_cls(name)(env=env) for name in self.names
+        }
+        sources = dict(notification_sources or {})
+        for leader_name in {leader for name in self.names for leader in system.follows[name]}:
+            if leader_name not in sources:
+                app = self.apps.get(leader_name) or system.get_app_cls(leader_name)(env=env)
+                sources[leader_name] = app.recorder
+        for name, app in self.apps.items():
+            for leader_name in system.follows[name]:
+                # Gives the follower its mapper for the leader's events; the reader
+                # that follow() also makes is not used (FollowerLoop reads the source).
+                app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
+        wakeups = wakeups or {}
+        self.loops = {
+            name: FollowerLoop(
+                app,
+                {leader: sources[leader] for leader in system.follows[name]},
+                poll_interval=poll_interval,
+                batch_size=batch_size,
+                wakeup=wakeups.get(name),
+                on_error=close_database_connection if uses_django else None,
+            )
+            for name, app in self.apps.items()
+        }
+        for name, app in self.apps.items():
+            if isinstance(app, Leader) and name in system.leads:
+                # Followers elsewhere are woken through wakeups shared with their process.
+                followers_here = [self.loops[f].wakeup for f in system.leads[name] if f in self.loops]
+                followers_elsewhere = [wakeups[f] for f in system.leads[name]
+                                       if f not in self.loops and f in wakeups]
+                app.lead(Prompt(followers_here + followers_elsewhere))
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.uses_django = uses_django
+
+    def start(self) -> None:
+        for name, loop in self.loops.items():
+            thread = threading.Thread(target=self._run, args=(loop,), name=f"follower-{name}", daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _run(self, loop: FollowerLoop) -> None:
+        try:
+            loop.run_until(self.stopping)
+        finally:
+            if self.uses_django:
+                close_database_connection()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        for loop in self.loops.values():
+            loop.wakeup.set()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for app in self.apps.values():
+            app.close()
+
+    def process_all_pending(self) -> int:
+        """Processes until no follower here has anything left (for --once). Returns the count."""
+        total = 0
+        while True:
+            done = sum(loop.process_pending() for loop in self.loops.values())
+            total += done
+            if not done:
+                return total
