@@ -121,3 +121,233 @@ class ProcessRunner(Runner[Any]):
             if dead:
                 msg = f"worker process {dead[0].name} ended with exit code {dead[0].exitcode}"
                 raise RuntimeError(msg)
+
+
+# Ray ------------------------------------------------------------------------
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_ray() -> None:
+    """Starts Ray for this process, the one place every local Ray start goes through.
+
+    With RAY_ADDRESS set, joins that cluster and ships the project to its workers.
+    Otherwise starts a local Ray that touches nothing but 127.0.0.1: on Linux, Ray
+    replaces a loopback node address with the machine's network address and binds
+    to all interfaces unless these two variables are set before it starts, and the
+    dashboard and usage reporting would open more listeners and connections.
+    """
+    cluster = os.environ.get("RAY_ADDRESS")
+    if not cluster:
+        # Read by Ray when it is imported and when it starts its servers.
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+        # Local workers inherit this process's environment: they find the project here.
+        paths = [PROJECT_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    import ray
+
+    if ray.is_initialized():
+        return
+    if cluster:
+        ray.init(address=cluster, runtime_env={"working_dir": PROJECT_DIR})
+        return
+    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+
+
+class ApplicationActor:
+    """One application of the system inside a Ray actor (made remote by RayRunner)."""
+
+    def __init__(
+        self,
+        system: System,
+        env: dict[str, str],
+        name: str,
+        settings_module: str,
+        database: dict[str, Any] | None,
+        poll_interval: float,
+    ) -> None:
+        if database is not None:
+            from bankproject.childprocess import start_django
+
+            start_django(settings_module, database)
+        self.system = system
+        self.name = name
+        self.uses_django = database is not None
+        if name in system.followers:
+            self.app: Application[Any] = system.follower_cls(name)(env=env)
+        else:
+            self.app = system.leader_cls(name)(env=env)
+        self.env = env
+        self.poll_interval = poll_interval
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.loop: Any = None
+
+    def connect(self, actors: dict[str, Any]) -> None:
+        """Follows this application's leaders and leads its followers."""
+        from bankproject.worker import FollowerLoop, close_database_connection
+
+        if isinstance(self.app, Leader):
+            followers = [actors[f] for f in self.system.leads.get(self.name, [])]
+            self.app.lead(ActorPrompt(self.name, followers))
+        if self.name not in self.system.followers:
+            return
+        sources: dict[str, Any] = {}
+        for leader_name in self.system.follows[self.name]:
+            if self.uses_django:
+                # Through the database, as every other reader does.
+                sources[leader_name] = self.system.get_app_cls(leader_name)(env=self.env).recorder
+            else:
+                sources[leader_name] = ActorNotificationSource(actors[leader_name])
+            self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
+        self.loop = FollowerLoop(
+            self.app,  # type: ignore[arg-type]
+            sources,
+            poll_interval=self.poll_interval,
+            on_error=close_database_connection if self.uses_django else None,
+        )
+        self.thread = threading.Thread(target=self.loop.run_until, args=(self.stopping,), daemon=True)
+        self.thread.start()
+
+    def prompt(self, leader_name: str) -> None:
+        if self.loop is not None:
+            self.loop.wakeup.set()
+
+    def call(self, path: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Calls the application's method at path (e.g. ["recorder", "max_notification_id"])."""
+        target: Any = self.app
+        for name in path:
+            target = getattr(target, name)
+        result = target(*args, **kwargs)
+        if hasattr(result, "__next__"):
+            result = list(result)  # an iterator cannot cross processes
+        return result
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        return self.app.recorder.select_notifications(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def max_notification_id(self) -> int | None:
+        return self.app.recorder.max_notification_id()  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        """Stops processing (the first of two phases: then the runner kills the actors)."""
+        self.stopping.set()
+        if self.loop is not None:
+            self.loop.wakeup.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+class ActorPrompt(Prompt):
+    """Prompts follower actors without waiting for them: Sagas and Accounts follow
+    each other, so a leader that waited for its follower could wait for ever."""
+
+    def __init__(self, leader_name: str, follower_actors: list[Any]) -> None:
+        super().__init__([])
+        self.leader_name = leader_name
+        self.follower_actors = follower_actors
+
+    def receive_recording_event(self, new_recording_event: Any) -> None:
+        for actor in self.follower_actors:
+            actor.prompt.remote(self.leader_name)
+
+
+class ActorNotificationSource:
+    """A leader's notification log, read through its actor (events in memory)."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        import ray
+
+        return ray.get(self.actor.select_notifications.remote(*args, **kwargs))
+
+    def max_notification_id(self) -> int | None:
+        import ray
+
+        return ray.get(self.actor.max_notification_id.remote())
+
+
+class ApplicationProxy:
+    """An application in a Ray actor, called as if it were here.
+
+    A domain error raised in the actor reaches the caller as its own class, not
+    wrapped in Ray's RayTaskError.
+    """
+
+    def __init__(self, actor: Any, path: tuple[str, ...] = ()) -> None:
+        self._actor = actor
+        self._path = path
+
+    def __getattr__(self, name: str) -> ApplicationProxy:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return ApplicationProxy(self._actor, (*self._path, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        import ray
+        from ray.exceptions import RayTaskError
+
+        try:
+            return ray.get(self._actor.call.remote(list(self._path), args, kwargs))
+        except RayTaskError as error:
+            if isinstance(error.cause, Exception):
+                raise error.cause from None
+            raise
+
+
+class RayRunner(Runner[Any]):
+    """Runs each application of the system in a Ray actor.
+
+    Followers pull their leaders' notifications through the database (persistence
+    "django") or through the leaders' actors (in memory), prompted by their leaders
+    and polling as a fallback. ``get()`` returns a proxy with the application's methods.
+    """
+
+    def __init__(
+        self,
+        system: System,
+        env: EnvType | None = None,
+        names: list[str] | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
+        super().__init__(system, env)
+        self.env_dict = dict(env or {})
+        self.names = list(names) if names is not None else list(system.nodes)
+        self.poll_interval = poll_interval
+        self.actors: dict[str, Any] = {}
+
+    def start(self) -> None:
+        super().start()
+        start_ray()  # before importing ray: see start_ray
+        import ray
+
+        database = None
+        if self.env_dict.get("PERSISTENCE_MODULE", IN_MEMORY) != IN_MEMORY:
+            from bankproject.childprocess import database_settings
+
+            database = database_settings()
+        settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "bankproject.settings")
+        remote_actor = ray.remote(ApplicationActor)
+        for name in self.names:
+            self.actors[name] = remote_actor.options(max_concurrency=4).remote(
+                self.system, self.env_dict, name, settings_module, database, self.poll_interval
+            )
+        ray.get([actor.connect.remote(self.actors) for actor in self.actors.values()])
+
+    def stop(self) -> None:
+        import ray
+
+        # Two phases: no actor may still be processing (or prompting) when others die.
+        ray.get([actor.stop.remote() for actor in self.actors.values()], timeout=30)
+        for actor in self.actors.values():
+            ray.kill(actor)
+        self.actors.clear()
+
+    def get(self, cls: type[Any]) -> Any:
+        return ApplicationProxy(self.actors[cls.name])
+
+    def wait(self, stop: threading.Event) -> None:
+        stop.wait()

@@ -27,9 +27,20 @@ SYSTEM_ROWS = [
     row("threads", "popo"),
     row("threads", "django"),
     row("processes", "django", pytest.mark.not_postgresql),
+    row("ray", "popo"),
+    row("ray", "django", pytest.mark.not_postgresql),
 ]
 
 RUNNER_OPTIONS = {"processes": {"poll_interval": 0.05}, "ray": {"poll_interval": 0.05}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shut_ray_down_at_the_end():
+    yield
+    import sys
+
+    if "ray" in sys.modules:
+        sys.modules["ray"].shutdown()
 
 
 @pytest.fixture(params=SYSTEM_ROWS)
