@@ -10,3 +10,9 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 from bankproject.settings import *  # noqa: E402,F403
+
+# A worker started by a test as a subprocess uses the test database it is given.
+if os.environ.get("BANK_TEST_DATABASE"):
+    import json
+
+    DATABASES = {"default": json.loads(os.environ["BANK_TEST_DATABASE"])}
