@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up and runs the bank on SQLite: http://127.0.0.1:${PORT:-8000}/
+# Sets up and runs the bank on SQLite, web server and worker: http://127.0.0.1:${PORT:-8000}/
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -18,5 +18,10 @@ say "Migrating the database"
 python manage.py migrate --no-input -v0
 python manage.py createteller teller --if-missing
 
+say "Starting the worker (manage.py runsystem)"
+python manage.py runsystem &
+worker_pid=$!
+trap 'kill -TERM "$worker_pid" 2>/dev/null; wait "$worker_pid" 2>/dev/null' EXIT
+
 say "Serving the bank at http://127.0.0.1:${PORT:-8000}/ (Ctrl-C stops it)"
-exec python manage.py runserver "127.0.0.1:${PORT:-8000}" --insecure
+python manage.py runserver "127.0.0.1:${PORT:-8000}" --insecure --noreload
