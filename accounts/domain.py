@@ -137,17 +137,13 @@ class BankAccount(Aggregate):
     def append_transaction(self, amount: Decimal, transaction_id: UUID | None = None) -> None:
         self.balance += amount
 
-    def set_overdraft_limit(
-        self, overdraft_limit: Any, transaction_id: UUID | None = None
-    ) -> None:
+    def set_overdraft_limit(self, overdraft_limit: Any, transaction_id: UUID | None = None) -> None:
         overdraft_limit = parse_overdraft_limit(overdraft_limit)
         self.check_account_is_not_closed()
         self._set_overdraft_limit(overdraft_limit, transaction_id)
 
     @event("OverdraftLimitSet")
-    def _set_overdraft_limit(
-        self, overdraft_limit: Decimal, transaction_id: UUID | None = None
-    ) -> None:
+    def _set_overdraft_limit(self, overdraft_limit: Decimal, transaction_id: UUID | None = None) -> None:
         self.overdraft_limit = overdraft_limit
 
     def close(self, transaction_id: UUID | None = None) -> None:

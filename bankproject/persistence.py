@@ -106,9 +106,7 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
 class Factory(factory.Factory):
     def aggregate_recorder(self, purpose: str = "events") -> BankAggregateRecorder:
         model = models.SnapshotRecord if purpose == "snapshots" else models.StoredEventRecord
-        return BankAggregateRecorder(
-            application_name=self.env.name, model=model, using=self.db_alias
-        )
+        return BankAggregateRecorder(application_name=self.env.name, model=model, using=self.db_alias)
 
     def application_recorder(self) -> BankApplicationRecorder:
         return BankApplicationRecorder(

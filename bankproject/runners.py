@@ -86,8 +86,16 @@ class ProcessRunner(Runner[Any]):
         for name in self.names:
             process = self.context.Process(
                 target=run_worker_process,
-                args=(settings_module, database_settings(), self.system, self.env_dict, [name],
-                      self.wakeups, self.stopping, self.poll_interval),
+                args=(
+                    settings_module,
+                    database_settings(),
+                    self.system,
+                    self.env_dict,
+                    [name],
+                    self.wakeups,
+                    self.stopping,
+                    self.poll_interval,
+                ),
                 name=f"bank-{name}",
             )
             process.start()

@@ -27,10 +27,23 @@ def persistence_env(persistence: str) -> dict[str, str]:
 
 
 class BankAccountSystem(System):
-    """Commands → Sagas → Accounts → Sagas."""
+    """Commands → Sagas → Accounts → Sagas, and, with read_models, the projections
+    of accounts (from Accounts) and of requests (from Commands and Sagas) into the
+    Django database."""
 
-    def __init__(self) -> None:
-        super().__init__(pipes=[[Commands, Sagas, Accounts, Sagas]])
+    def __init__(self, read_models: bool = False) -> None:
+        pipes: list[list[type[Any]]] = [[Commands, Sagas, Accounts, Sagas]]
+        if read_models:
+            # Django code: imported only when the system runs on the Django database.
+            from accounts.projections import AccountsProjection
+            from sagas.projections import SagasProjection
+
+            pipes += [
+                [Accounts, AccountsProjection],
+                [Commands, SagasProjection],
+                [Sagas, SagasProjection],
+            ]
+        super().__init__(pipes=pipes)
 
 
 RUNNERS: dict[str, type[Runner[Any]]] = {
@@ -47,10 +60,12 @@ def make_runner(
 ) -> Runner[Any]:
     """An eventsourcing Runner over BankAccountSystem, not yet started.
 
+    On the Django database the system includes the read-model projections.
+
     options go to the "processes" and "ray" runners: names (the applications to
     run, default all) and poll_interval (seconds).
     """
-    system = BankAccountSystem()
+    system = BankAccountSystem(read_models=persistence == "django")
     env = {**persistence_env(persistence), **(env or {})}
     if runner == "processes":
         from bankproject.runners import ProcessRunner

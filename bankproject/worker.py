@@ -38,8 +38,13 @@ class NotificationSource(Protocol):
     """Where a follower reads a leader's notifications from: its recorder, or a proxy to it."""
 
     def select_notifications(
-        self, start: int | None, limit: int, stop: int | None = None,
-        topics: Any = (), *, inclusive_of_start: bool = True,
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Any = (),
+        *,
+        inclusive_of_start: bool = True,
     ) -> list[Notification]: ...
 
     def max_notification_id(self) -> int | None: ...
@@ -92,9 +97,7 @@ class FollowerLoop:
                 topics=self.follower.topics,
                 inclusive_of_start=False,
             )
-            for domain_event, tracking in self.follower.convert_notifications(
-                leader_name, notifications
-            ):
+            for domain_event, tracking in self.follower.convert_notifications(leader_name, notifications):
                 if stop is not None and stop.is_set():
                     return done
                 self.in_hand = tracking
@@ -105,8 +108,12 @@ class FollowerLoop:
                 last = notifications[-1].id
                 logger.info(
                     "%s processed %d notifications of %s, up to %d (%s's last: %s)",
-                    self.name, len(notifications), leader_name, last,
-                    leader_name, source.max_notification_id(),
+                    self.name,
+                    len(notifications),
+                    leader_name,
+                    last,
+                    leader_name,
+                    source.max_notification_id(),
                 )
         self.processed += done
         return done
@@ -218,8 +225,9 @@ class Worker:
             if isinstance(app, Leader) and name in system.leads:
                 # Followers elsewhere are woken through wakeups shared with their process.
                 followers_here = [self.loops[f].wakeup for f in system.leads[name] if f in self.loops]
-                followers_elsewhere = [wakeups[f] for f in system.leads[name]
-                                       if f not in self.loops and f in wakeups]
+                followers_elsewhere = [
+                    wakeups[f] for f in system.leads[name] if f not in self.loops and f in wakeups
+                ]
                 app.lead(Prompt(followers_here + followers_elsewhere))
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -248,11 +256,15 @@ class Worker:
         for app in self.apps.values():
             app.close()
 
-    def process_all_pending(self) -> int:
-        """Processes until no follower here has anything left (for --once). Returns the count."""
+    def process_all_pending(self, on_progress: Callable[[int], None] | None = None) -> int:
+        """Processes until no follower here has anything left (for --once and rebuilds).
+
+        Returns the count; on_progress, if given, is told the count after each round."""
         total = 0
         while True:
             done = sum(loop.process_pending() for loop in self.loops.values())
             total += done
+            if on_progress is not None:
+                on_progress(total)
             if not done:
                 return total

@@ -46,7 +46,7 @@ class Commands(Application):
     name = "Commands"
 
     def open_account(
-        self, full_name: str = "", email_address: str = "", request_id: Any = None
+        self, full_name: str = "", email_address: str = "", request_id: Any = None, submitted_by: str = ""
     ) -> UUID:
         return self.record(
             OpenAccount(
@@ -54,26 +54,33 @@ class Commands(Application):
                 full_name=full_name,
                 email_address=email_address,
                 request_id=request_id and str(request_id),
+                submitted_by=submitted_by,
             )
         )
 
-    def deposit_funds(self, credit_account_id: UUID, amount: Any, request_id: Any = None) -> UUID:
+    def deposit_funds(
+        self, credit_account_id: UUID, amount: Any, request_id: Any = None, submitted_by: str = ""
+    ) -> UUID:
         return self.record(
             DepositFunds(
                 id=command_id_for(request_id),
                 credit_account_id=as_account_id(credit_account_id),
                 amount=parse_amount(amount),
                 request_id=request_id and str(request_id),
+                submitted_by=submitted_by,
             )
         )
 
-    def withdraw_funds(self, debit_account_id: UUID, amount: Any, request_id: Any = None) -> UUID:
+    def withdraw_funds(
+        self, debit_account_id: UUID, amount: Any, request_id: Any = None, submitted_by: str = ""
+    ) -> UUID:
         return self.record(
             WithdrawFunds(
                 id=command_id_for(request_id),
                 debit_account_id=as_account_id(debit_account_id),
                 amount=parse_amount(amount),
                 request_id=request_id and str(request_id),
+                submitted_by=submitted_by,
             )
         )
 
@@ -83,6 +90,7 @@ class Commands(Application):
         credit_account_id: UUID,
         amount: Any,
         request_id: Any = None,
+        submitted_by: str = "",
     ) -> UUID:
         amount = parse_amount(amount)
         debit_account_id = as_account_id(debit_account_id)
@@ -96,11 +104,12 @@ class Commands(Application):
                 credit_account_id=credit_account_id,
                 amount=amount,
                 request_id=request_id and str(request_id),
+                submitted_by=submitted_by,
             )
         )
 
     def set_overdraft_limit(
-        self, account_id: UUID, overdraft_limit: Any, request_id: Any = None
+        self, account_id: UUID, overdraft_limit: Any, request_id: Any = None, submitted_by: str = ""
     ) -> UUID:
         return self.record(
             SetOverdraftLimit(
@@ -108,15 +117,17 @@ class Commands(Application):
                 account_id=as_account_id(account_id),
                 overdraft_limit=parse_overdraft_limit(overdraft_limit),
                 request_id=request_id and str(request_id),
+                submitted_by=submitted_by,
             )
         )
 
-    def close_account(self, account_id: UUID, request_id: Any = None) -> UUID:
+    def close_account(self, account_id: UUID, request_id: Any = None, submitted_by: str = "") -> UUID:
         return self.record(
             CloseAccount(
                 id=command_id_for(request_id),
                 account_id=as_account_id(account_id),
                 request_id=request_id and str(request_id),
+                submitted_by=submitted_by,
             )
         )
 
@@ -204,5 +215,3 @@ class Sagas(ProcessApplication):
             return
         saga.record_answer(account_id, error)
         processing_event.collect_events(saga)
-
-

@@ -37,11 +37,11 @@ class Command(Aggregate):
 
     @property
     def request(self) -> dict[str, Any]:
-        """What was asked: the kind of request and its fields (not who or when)."""
+        """What was asked: the kind of request and its fields (not who, when or with which id)."""
         fields = {
             name: value
             for name, value in vars(self).items()
-            if not name.startswith("_") and name != "request_id"
+            if not name.startswith("_") and name not in ("request_id", "submitted_by")
         }
         return {"kind": type(self).__name__, **fields}
 
@@ -63,10 +63,13 @@ def describe(request: dict[str, Any]) -> str:
 
 class OpenAccount(Command):
     @event("Requested")
-    def __init__(self, id: UUID, full_name: str, email_address: str, request_id: str | None):
+    def __init__(
+        self, id: UUID, full_name: str, email_address: str, request_id: str | None, submitted_by: str = ""
+    ):
         self.full_name = full_name
         self.email_address = email_address
         self.request_id = request_id
+        self.submitted_by = submitted_by
 
     def start_saga(self) -> Saga:
         saga = OpenAccountSaga(id=self.id, full_name=self.full_name, email_address=self.email_address)
@@ -76,10 +79,18 @@ class OpenAccount(Command):
 
 class DepositFunds(Command):
     @event("Requested")
-    def __init__(self, id: UUID, credit_account_id: UUID, amount: Decimal, request_id: str | None):
+    def __init__(
+        self,
+        id: UUID,
+        credit_account_id: UUID,
+        amount: Decimal,
+        request_id: str | None,
+        submitted_by: str = "",
+    ):
         self.credit_account_id = credit_account_id
         self.amount = amount
         self.request_id = request_id
+        self.submitted_by = submitted_by
 
     def start_saga(self) -> Saga:
         saga = DepositFundsSaga(id=self.id, credit_account_id=self.credit_account_id, amount=self.amount)
@@ -89,10 +100,18 @@ class DepositFunds(Command):
 
 class WithdrawFunds(Command):
     @event("Requested")
-    def __init__(self, id: UUID, debit_account_id: UUID, amount: Decimal, request_id: str | None):
+    def __init__(
+        self,
+        id: UUID,
+        debit_account_id: UUID,
+        amount: Decimal,
+        request_id: str | None,
+        submitted_by: str = "",
+    ):
         self.debit_account_id = debit_account_id
         self.amount = amount
         self.request_id = request_id
+        self.submitted_by = submitted_by
 
     def start_saga(self) -> Saga:
         saga = WithdrawFundsSaga(id=self.id, debit_account_id=self.debit_account_id, amount=self.amount)
@@ -109,11 +128,13 @@ class TransferFunds(Command):
         credit_account_id: UUID,
         amount: Decimal,
         request_id: str | None,
+        submitted_by: str = "",
     ):
         self.debit_account_id = debit_account_id
         self.credit_account_id = credit_account_id
         self.amount = amount
         self.request_id = request_id
+        self.submitted_by = submitted_by
 
     def start_saga(self) -> Saga:
         saga = TransferFundsSaga(
@@ -128,10 +149,18 @@ class TransferFunds(Command):
 
 class SetOverdraftLimit(Command):
     @event("Requested")
-    def __init__(self, id: UUID, account_id: UUID, overdraft_limit: Decimal, request_id: str | None):
+    def __init__(
+        self,
+        id: UUID,
+        account_id: UUID,
+        overdraft_limit: Decimal,
+        request_id: str | None,
+        submitted_by: str = "",
+    ):
         self.account_id = account_id
         self.overdraft_limit = overdraft_limit
         self.request_id = request_id
+        self.submitted_by = submitted_by
 
     def start_saga(self) -> Saga:
         saga = SetOverdraftLimitSaga(
@@ -143,9 +172,10 @@ class SetOverdraftLimit(Command):
 
 class CloseAccount(Command):
     @event("Requested")
-    def __init__(self, id: UUID, account_id: UUID, request_id: str | None):
+    def __init__(self, id: UUID, account_id: UUID, request_id: str | None, submitted_by: str = ""):
         self.account_id = account_id
         self.request_id = request_id
+        self.submitted_by = submitted_by
 
     def start_saga(self) -> Saga:
         saga = CloseAccountSaga(id=self.id, account_id=self.account_id)
@@ -297,9 +327,7 @@ class TransferFundsSaga(Saga):
             self.fail([self.credit_error])
 
     @event("RefundRequested")
-    def request_refund(
-        self, account_id: UUID, amount: Decimal, credit_error: TransactionError
-    ) -> None:
+    def request_refund(self, account_id: UUID, amount: Decimal, credit_error: TransactionError) -> None:
         self.credit_error = credit_error
         self.awaiting = ("refund", account_id)
 

@@ -199,9 +199,7 @@ def test_a_long_history_loads_through_a_snapshot(app, monkeypatch):
 
     (snapshot,) = app.snapshots.get(account_id, desc=True, limit=1)
     assert snapshot.originator_version > transactions - ACCOUNT_SNAPSHOT_INTERVAL
-    replayed_after_snapshot = list(
-        app.repository.event_store.get(account_id, gt=snapshot.originator_version)
-    )
+    replayed_after_snapshot = list(app.repository.event_store.get(account_id, gt=snapshot.originator_version))
     assert len(replayed_after_snapshot) < ACCOUNT_SNAPSHOT_INTERVAL
 
     events_read = []

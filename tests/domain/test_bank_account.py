@@ -158,19 +158,24 @@ def test_a_bad_amount_changes_nothing(method, value):
 
 def test_errors_are_equal_by_type_and_arguments():
     account_id = uuid4()
-    assert AccountClosedError({"account_id": account_id}) == AccountClosedError(
-        {"account_id": account_id}
-    )
+    assert AccountClosedError({"account_id": account_id}) == AccountClosedError({"account_id": account_id})
     assert AccountClosedError({"account_id": account_id}) != InsufficientFundsError(
         {"account_id": account_id}
     )
-    assert AccountClosedError({"account_id": account_id}) != AccountClosedError(
-        {"account_id": uuid4()}
+    assert AccountClosedError({"account_id": account_id}) != AccountClosedError({"account_id": uuid4()})
+    assert (
+        len(
+            {AccountNotFoundError({"account_id": account_id})}
+            | {AccountNotFoundError({"account_id": account_id})}
+        )
+        == 1
     )
-    assert len({AccountNotFoundError({"account_id": account_id})} | {
-        AccountNotFoundError({"account_id": account_id})
-    }) == 1
-    for error_class in (AccountClosedError, InsufficientFundsError, AccountNotFoundError,
-                        InvalidAmountError, SameAccountError):
+    for error_class in (
+        AccountClosedError,
+        InsufficientFundsError,
+        AccountNotFoundError,
+        InvalidAmountError,
+        SameAccountError,
+    ):
         assert issubclass(error_class, TransactionError)
     assert issubclass(InvalidAmountError, ValueError)

@@ -109,9 +109,7 @@ PERSISTENCE_MODULES = [
 
 
 @pytest.mark.parametrize(("persistence_module", "loses_events"), PERSISTENCE_MODULES)
-def test_a_follower_processes_each_event_once_while_writer_processes_race(
-    persistence_module, loses_events
-):
+def test_a_follower_processes_each_event_once_while_writer_processes_race(persistence_module, loses_events):
     writer_count, saves_per_writer = 4, 250
     leader = RaceLeader(env={"PERSISTENCE_MODULE": persistence_module})
     follower = RaceFollower(env=persistence_env("django"))
@@ -121,8 +119,13 @@ def test_a_follower_processes_each_event_once_while_writer_processes_race(
     processes = [
         context.Process(
             target=writers.save_aggregates,
-            args=(os.environ["DJANGO_SETTINGS_MODULE"], database_settings(), persistence_module,
-                  saves_per_writer, seed),
+            args=(
+                os.environ["DJANGO_SETTINGS_MODULE"],
+                database_settings(),
+                persistence_module,
+                saves_per_writer,
+                seed,
+            ),
         )
         for seed in range(writer_count)
     ]
@@ -135,9 +138,7 @@ def test_a_follower_processes_each_event_once_while_writer_processes_race(
     follower.pull_and_process(leader.name)
     assert [process.exitcode for process in processes] == [0] * writer_count
 
-    saved = set(
-        StoredEventRecord.objects.filter(application_name=leader.name).values_list("id", flat=True)
-    )
+    saved = set(StoredEventRecord.objects.filter(application_name=leader.name).values_list("id", flat=True))
     processed = list(
         NotificationTrackingRecord.objects.filter(
             application_name=follower.name, upstream_application_name=leader.name

@@ -34,8 +34,7 @@ def test_the_same_request_twice_is_one_deposit(bank):
     again = bank.commands.deposit_funds(account, "10", request_id="req-1")
     assert again == first
     assert bank.wait_for(first).has_succeeded
-    assert bank.wait_for(bank.commands.deposit_funds(account, D("10.00"), request_id="req-1")) \
-        .has_succeeded
+    assert bank.wait_for(bank.commands.deposit_funds(account, D("10.00"), request_id="req-1")).has_succeeded
     assert len(events_of(bank.commands, first)) == 1
     saga_events = [type(e).__name__ for e in events_of(bank.sagas, first)]
     assert saga_events == ["Started", "CreditRequested", "Succeeded"]
@@ -126,8 +125,15 @@ def test_processes_racing_the_same_request_id_make_one_request(runner_name):
         processes = [
             context.Process(
                 target=submitters.deposit,
-                args=(os.environ["DJANGO_SETTINGS_MODULE"], database_settings(), start, results,
-                      account, "5.00", "racing across processes"),
+                args=(
+                    os.environ["DJANGO_SETTINGS_MODULE"],
+                    database_settings(),
+                    start,
+                    results,
+                    account,
+                    "5.00",
+                    "racing across processes",
+                ),
             )
             for _ in range(4)
         ]

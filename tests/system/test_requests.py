@@ -124,7 +124,10 @@ def test_open_account_gives_the_account_its_request_id(bank):
     assert bank.wait_for(account).has_succeeded
     opened = bank.accounts.get_account(account)
     assert (opened.full_name, opened.email_address, opened.balance, opened.is_closed) == (
-        "Alice Smith", "alice@example.com", D("0.00"), False,
+        "Alice Smith",
+        "alice@example.com",
+        D("0.00"),
+        False,
     )
 
 
@@ -191,7 +194,8 @@ def test_direct_changes_to_accounts_start_no_saga(bank):
     other = bank.open_account()
     saga_id = bank.commands.deposit_funds(other, D("5.00"))
     assert bank.wait_for(saga_id).has_succeeded
-    saga_events = bank.sagas.recorder.select_notifications(start=after_direct, limit=100,
-                                                           inclusive_of_start=False)
+    saga_events = bank.sagas.recorder.select_notifications(
+        start=after_direct, limit=100, inclusive_of_start=False
+    )
     assert {n.originator_id for n in saga_events} == {other, saga_id}
     assert bank.accounts.get_overdraft_limit(account) == D("10.00")

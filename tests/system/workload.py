@@ -175,8 +175,11 @@ def check_invariants(accounts, sagas, workload: Workload):
 
     def succeeded_total(kind):
         return sum(
-            (r.amount for r in workload.requests.values()
-             if r.kind == kind and final[r.saga_id].has_succeeded),
+            (
+                r.amount
+                for r in workload.requests.values()
+                if r.kind == kind and final[r.saga_id].has_succeeded
+            ),
             Decimal("0.00"),
         )
 

@@ -37,7 +37,10 @@ class WorkerProcess:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "manage.py", "runsystem", "--poll-interval", "0.05", *self.args],
-                cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=PROJECT_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def kill(self) -> None:

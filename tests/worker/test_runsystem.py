@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.readmodels.checks import check_read_models
 from tests.system.workload import check_invariants, submit_random_requests, wait_until_final
 
 D = Decimal
@@ -64,8 +65,9 @@ def test_killing_the_worker_again_and_again_loses_and_repeats_nothing(bank, star
 
     def submit():
         for seed in range(10):  # 10 x 100 requests, paced over the kills
-            workloads.append(submit_random_requests(bank.commands, accounts, count=100, seed=seed,
-                                                    opening_deposit="10"))
+            workloads.append(
+                submit_random_requests(bank.commands, accounts, count=100, seed=seed, opening_deposit="10")
+            )
             time.sleep(0.4)
 
     submitter = threading.Thread(target=submit)
@@ -84,6 +86,7 @@ def test_killing_the_worker_again_and_again_loses_and_repeats_nothing(bank, star
         workloads[0].account_ids.extend(set(workload.account_ids) - set(workloads[0].account_ids))
     assert len(workloads[0].requests) >= 1000
     check_invariants(bank.accounts, bank.sagas, workloads[0])
+    check_read_models(bank.accounts, bank.sagas, workloads[0].account_ids, workloads[0].requests)
 
 
 @pytest.mark.not_postgresql

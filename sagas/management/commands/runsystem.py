@@ -21,24 +21,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--runner", choices=["threads", "processes", "ray"], default="threads",
+            "--runner",
+            choices=["threads", "processes", "ray"],
+            default="threads",
             help="a thread per application (default), a process per application, or Ray actors",
         )
         parser.add_argument(
-            "--apps", type=lambda names: [n.strip() for n in names.split(",") if n.strip()],
+            "--apps",
+            type=lambda names: [n.strip() for n in names.split(",") if n.strip()],
             help="comma-separated applications to run here (default: all), e.g. Sagas,Accounts",
         )
         parser.add_argument(
-            "--once", action="store_true",
+            "--once",
+            action="store_true",
             help="process everything pending, then exit (threads runner only)",
         )
         parser.add_argument(
-            "--poll-interval", type=float, default=0.5,
+            "--poll-interval",
+            type=float,
+            default=0.5,
             help="longest wait, in seconds, between looks for new requests when idle",
         )
 
     def handle(self, *args, runner, apps, once, poll_interval, **options):
-        system = BankAccountSystem()
+        system = BankAccountSystem(read_models=True)
         unknown = set(apps or []) - set(system.followers)
         if unknown:
             raise CommandError(
@@ -50,8 +56,7 @@ class Command(BaseCommand):
         stopping = threading.Event()
 
         def stop(signum, frame):
-            logger.info("%s received: stopping after the notifications in hand",
-                        signal.Signals(signum).name)
+            logger.info("%s received: stopping after the notifications in hand", signal.Signals(signum).name)
             stopping.set()
 
         signal.signal(signal.SIGTERM, stop)

@@ -1,0 +1,62 @@
+"""Read models of accounts, projected from the Accounts application's events.
+
+Pages and the admin read these tables; nothing but the projection writes them.
+"""
+
+from django.db import models
+
+
+class AccountSummary(models.Model):
+    account_id = models.UUIDField(unique=True)
+    number = models.CharField(
+        max_length=12, unique=True, help_text="what tellers read and type: digits and a check digit"
+    )
+    full_name = models.CharField(max_length=200, blank=True, db_index=True)
+    email_address = models.CharField(max_length=254, blank=True, db_index=True)
+    balance = models.DecimalField(max_digits=15, decimal_places=2, default=0)
+    overdraft_limit = models.DecimalField(max_digits=15, decimal_places=2, default=0)
+    is_closed = models.BooleanField(default=False)
+    opened_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+    version = models.BigIntegerField(help_text="the account event this row reflects")
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = "account"
+        indexes = [models.Index(fields=["balance"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.full_name}".strip()
+
+    @property
+    def available_to_withdraw(self):
+        return max(self.balance + self.overdraft_limit, 0)
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", "deposit"
+        WITHDRAWAL = "withdrawal", "withdrawal"
+        TRANSFER_IN = "transfer in", "transfer in"
+        TRANSFER_OUT = "transfer out", "transfer out"
+        REFUND = "refund", "refund"
+
+    account_id = models.UUIDField()
+    version = models.BigIntegerField(help_text="the account event that appended it")
+    transaction_id = models.UUIDField(null=True, blank=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=15, decimal_places=2)
+    balance_after = models.DecimalField(max_digits=15, decimal_places=2)
+    counterparty_account_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["account_id", "-version"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            # One entry per account event; a statement is one range of this index.
+            models.UniqueConstraint(fields=["account_id", "version"], name="one_entry_per_account_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

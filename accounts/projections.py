@@ -1,0 +1,139 @@
+"""Projects the Accounts application's events into AccountSummary and LedgerEntry rows."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.utils import get_topic
+
+from accounts.domain import BankAccount, register_transaction_errors
+from accounts.models import AccountSummary, LedgerEntry
+from bankproject.projections import ReadModelProjection
+from sagas.application import Sagas
+from sagas.domain import TransferFundsSaga
+
+
+def account_number(notification_id: int) -> str:
+    """An account's number: the position of its opening in the Accounts log, as eight
+    digits, and a Luhn check digit that catches a mistyped digit or swapped pair."""
+    digits = f"{notification_id:08d}"
+    return digits + str(luhn_check_digit(digits))
+
+
+def luhn_check_digit(digits: str) -> int:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10
+
+
+def is_valid_account_number(number: str) -> bool:
+    return number.isdigit() and len(number) >= 2 and luhn_check_digit(number[:-1]) == int(number[-1])
+
+
+class AccountsProjection(ReadModelProjection):
+    name = "AccountsProjection"
+    read_models = (LedgerEntry, AccountSummary)
+    topics = tuple(
+        get_topic(cls)
+        for cls in (
+            BankAccount.Opened,
+            BankAccount.TransactionAppended,
+            BankAccount.OverdraftLimitSet,
+            BankAccount.Closed,
+        )
+    )
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        # Reads sagas from the event store to say what moved the money.
+        self.sagas = Sagas(env=env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transaction_errors(transcoder)
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
+        """Other events change no read model."""
+
+    @policy.register(BankAccount.Opened)
+    def _(self, event: BankAccount.Opened, processing_event: ProcessingEvent) -> None:
+        if AccountSummary.objects.filter(account_id=event.originator_id).exists():
+            return
+        AccountSummary.objects.create(
+            account_id=event.originator_id,
+            number=account_number(processing_event.tracking.notification_id),
+            full_name=event.full_name,
+            email_address=event.email_address,
+            opened_at=event.timestamp,
+            changed_at=event.timestamp,
+            version=event.originator_version,
+        )
+
+    @policy.register(BankAccount.TransactionAppended)
+    def _(self, event: BankAccount.TransactionAppended, processing_event: ProcessingEvent) -> None:
+        summary = self.summary_to_change(event)
+        if summary is None:
+            return
+        summary.balance += event.amount
+        kind, counterparty = self.describe_transaction(event)
+        LedgerEntry.objects.create(
+            account_id=event.originator_id,
+            version=event.originator_version,
+            transaction_id=event.transaction_id,
+            kind=kind,
+            amount=event.amount,
+            balance_after=summary.balance,
+            counterparty_account_id=counterparty,
+            created_at=event.timestamp,
+        )
+        self.save_summary(summary, event, "balance")
+
+    @policy.register(BankAccount.OverdraftLimitSet)
+    def _(self, event: BankAccount.OverdraftLimitSet, processing_event: ProcessingEvent) -> None:
+        summary = self.summary_to_change(event)
+        if summary is not None:
+            summary.overdraft_limit = event.overdraft_limit
+            self.save_summary(summary, event, "overdraft_limit")
+
+    @policy.register(BankAccount.Closed)
+    def _(self, event: BankAccount.Closed, processing_event: ProcessingEvent) -> None:
+        summary = self.summary_to_change(event)
+        if summary is not None:
+            summary.is_closed = True
+            self.save_summary(summary, event, "is_closed")
+
+    @staticmethod
+    def summary_to_change(event: Any) -> AccountSummary | None:
+        """The account's row, unless it already reflects this event (seen again)."""
+        summary = AccountSummary.objects.select_for_update().get(account_id=event.originator_id)
+        return summary if summary.version < event.originator_version else None
+
+    @staticmethod
+    def save_summary(summary: AccountSummary, event: Any, field: str) -> None:
+        summary.version = event.originator_version
+        summary.changed_at = event.timestamp
+        summary.save(update_fields=[field, "version", "changed_at"])
+
+    def describe_transaction(self, event: Any) -> tuple[str, UUID | None]:
+        """The kind of entry and the other account, from the saga that caused it."""
+        account_id, credit = event.originator_id, event.amount > 0
+        saga = None
+        if event.transaction_id is not None:
+            try:
+                saga = self.sagas.get_saga(event.transaction_id)
+            except AggregateNotFoundError:
+                saga = None
+        if isinstance(saga, TransferFundsSaga):
+            if account_id == saga.credit_account_id:
+                return LedgerEntry.Kind.TRANSFER_IN, saga.debit_account_id
+            if credit:
+                return LedgerEntry.Kind.REFUND, saga.credit_account_id
+            return LedgerEntry.Kind.TRANSFER_OUT, saga.credit_account_id
+        return (LedgerEntry.Kind.DEPOSIT if credit else LedgerEntry.Kind.WITHDRAWAL), None

@@ -1,0 +1,50 @@
+"""Where each follower of the system is in its leaders' notification logs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Max
+from eventsourcing.system import System
+from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
+
+
+@dataclass(frozen=True)
+class FollowerPosition:
+    follower: str
+    leader: str
+    position: int | None  # the last notification of the leader it processed
+    leader_position: int | None  # the leader's last notification
+    lag: int  # notifications of the leader (that it follows) it has yet to process
+
+
+def follower_positions(system: System) -> list[FollowerPosition]:
+    positions = []
+    for follower, leaders in system.follows.items():
+        topics = system.follower_cls(follower).topics
+        for leader in leaders:
+            position = NotificationTrackingRecord.objects.filter(
+                application_name=follower, upstream_application_name=leader
+            ).aggregate(position=Max("notification_id"))["position"]
+            leader_position = StoredEventRecord.objects.filter(
+                application_name=leader, id__gt=position or 0
+            ).aggregate(last=Max("id"))["last"]
+            positions.append(
+                FollowerPosition(
+                    follower,
+                    leader,
+                    position,
+                    leader_position if leader_position is not None else position,
+                    notification_count(leader, topics, after=position),
+                )
+            )
+    return positions
+
+
+def notification_count(leader: str, topics: Sequence[str] = (), after: int | None = None) -> int:
+    """How many notifications of the leader (of the given topics) come after the given one."""
+    notifications = StoredEventRecord.objects.filter(application_name=leader, id__gt=after or 0)
+    if topics:
+        notifications = notifications.filter(topic__in=topics)
+    return notifications.count()

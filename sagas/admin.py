@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from accounts.admin import account_link
+from accounts.models import LedgerEntry
+from accounts.selectors import account_numbers
+from bankproject.admin import ReadOnlyAdmin
+from bankproject.audit import event_history
+from bankproject.system import persistence_env
+from sagas.models import SagaSummary
+
+
+@admin.register(SagaSummary)
+class SagaSummaryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "status",
+        "amount",
+        "account",
+        "to_account",
+        "errors",
+        "submitted_by",
+    ]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["saga_id", "request_id", "submitted_by"]
+    change_form_template = "admin/event_history_change_form.html"
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # One query for the account numbers of the page, not two per row.
+        page = list(changelist.result_list)
+        self.numbers = account_numbers({s.account_id for s in page} | {s.to_account_id for s in page})
+        return changelist
+
+    @admin.display(description="account")
+    def account(self, saga):
+        return account_link(saga.account_id, getattr(self, "numbers", {}))
+
+    @admin.display(description="to account")
+    def to_account(self, saga):
+        return account_link(saga.to_account_id, getattr(self, "numbers", {}))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from sagas.application import Commands, Sagas
+
+        saga = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if saga is not None:
+            env = persistence_env("django")
+            numbers = account_numbers([saga.account_id, saga.to_account_id])
+            extra_context["event_history"] = event_history(Commands(env=env), saga.saga_id) + event_history(
+                Sagas(env=env), saga.saga_id
+            )
+            extra_context["account_links"] = [
+                account_link(a, numbers) for a in (saga.account_id, saga.to_account_id) if a
+            ]
+            extra_context["money_moved"] = LedgerEntry.objects.filter(transaction_id=saga.saga_id).order_by(
+                "created_at"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -1,0 +1,132 @@
+"""Projects Commands' and Sagas' events into SagaSummary rows: every request and its status."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import JSONTranscoder
+
+from accounts.domain import (
+    AccountClosedError,
+    AccountNotFoundError,
+    InsufficientFundsError,
+    TransactionError,
+    register_transaction_errors,
+)
+from bankproject.projections import ReadModelProjection
+from sagas.domain import (
+    CloseAccount,
+    CloseAccountSaga,
+    Command,
+    DepositFunds,
+    DepositFundsSaga,
+    OpenAccount,
+    OpenAccountSaga,
+    Saga,
+    SetOverdraftLimit,
+    SetOverdraftLimitSaga,
+    TransferFunds,
+    TransferFundsSaga,
+    WithdrawFunds,
+    WithdrawFundsSaga,
+)
+from sagas.models import SagaSummary
+
+Kind = SagaSummary.Kind
+
+
+def request_fields(request: Command | Saga) -> dict[str, Any]:
+    """What a command or its saga says about the request, as SagaSummary fields."""
+    if isinstance(request, (OpenAccount, OpenAccountSaga)):
+        return {"kind": Kind.OPEN_ACCOUNT, "account_id": request.id}
+    if isinstance(request, (DepositFunds, DepositFundsSaga)):
+        return {"kind": Kind.DEPOSIT, "account_id": request.credit_account_id, "amount": request.amount}
+    if isinstance(request, (WithdrawFunds, WithdrawFundsSaga)):
+        return {"kind": Kind.WITHDRAWAL, "account_id": request.debit_account_id, "amount": request.amount}
+    if isinstance(request, (TransferFunds, TransferFundsSaga)):
+        return {
+            "kind": Kind.TRANSFER,
+            "account_id": request.debit_account_id,
+            "to_account_id": request.credit_account_id,
+            "amount": request.amount,
+        }
+    if isinstance(request, (SetOverdraftLimit, SetOverdraftLimitSaga)):
+        return {
+            "kind": Kind.OVERDRAFT_LIMIT,
+            "account_id": request.account_id,
+            "amount": request.overdraft_limit,
+        }
+    if isinstance(request, (CloseAccount, CloseAccountSaga)):
+        return {"kind": Kind.CLOSE_ACCOUNT, "account_id": request.account_id}
+    msg = f"not a request: {request!r}"
+    raise TypeError(msg)
+
+
+def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
+    """Why a request failed, as a teller would say it."""
+    account_id = error.args[0].get("account_id") if error.args else None
+    which = "the account"
+    if summary.kind == Kind.TRANSFER:
+        which = "the receiving account" if account_id == summary.to_account_id else "the paying account"
+    refunded = (
+        " The money taken from the paying account was put back."
+        if (summary.kind == Kind.TRANSFER and account_id == summary.to_account_id)
+        else ""
+    )
+    if isinstance(error, AccountClosedError):
+        return f"Refused: {which} is closed.{refunded}"
+    if isinstance(error, InsufficientFundsError):
+        return f"Refused: not enough money in {which}, even with its overdraft limit."
+    if isinstance(error, AccountNotFoundError):
+        return f"Refused: {which} does not exist.{refunded}"
+    return f"Refused: {error}"
+
+
+class SagasProjection(ReadModelProjection):
+    name = "SagasProjection"
+    read_models = (SagaSummary,)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transaction_errors(transcoder)
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
+        """Other events change no read model."""
+
+    @policy.register(Command.Created)
+    def _(self, event: Command.Created, processing_event: ProcessingEvent) -> None:
+        command = event.mutate(None)
+        summary = self.summary(command, event)
+        summary.submitted_by = command.submitted_by
+        summary.request_id = command.request_id or ""
+        summary.created_at = event.timestamp  # when the teller submitted it
+        summary.save()
+
+    @policy.register(Saga.Created)
+    def _(self, event: Saga.Created, processing_event: ProcessingEvent) -> None:
+        self.summary(event.mutate(None), event).save()
+
+    @policy.register(Saga.Succeeded)
+    def _(self, event: Saga.Succeeded, processing_event: ProcessingEvent) -> None:
+        SagaSummary.objects.filter(saga_id=event.originator_id).update(
+            status=SagaSummary.Status.SUCCEEDED, finished_at=event.timestamp
+        )
+
+    @policy.register(Saga.Errored)
+    def _(self, event: Saga.Errored, processing_event: ProcessingEvent) -> None:
+        summary = SagaSummary.objects.get(saga_id=event.originator_id)
+        summary.status = SagaSummary.Status.FAILED
+        summary.errors = " ".join(describe_failure(summary, error) for error in event.errors)
+        summary.finished_at = event.timestamp
+        summary.save(update_fields=["status", "errors", "finished_at"])
+
+    @staticmethod
+    def summary(request: Command | Saga, event: Any) -> SagaSummary:
+        """The request's row, made from whichever of its command or saga comes first."""
+        summary = SagaSummary.objects.filter(saga_id=request.id).first()
+        if summary is None:
+            summary = SagaSummary(saga_id=request.id, created_at=event.timestamp, **request_fields(request))
+        return summary

@@ -1,0 +1,43 @@
+"""Read-side queries over the request (saga) read models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from sagas.models import SagaSummary
+
+Status = SagaSummary.Status
+
+
+def pending_count() -> int:
+    return SagaSummary.objects.filter(status=Status.PENDING).count()
+
+
+def recent_failures(since: datetime, limit: int = 50):
+    return SagaSummary.objects.filter(status=Status.FAILED, created_at__gte=since).order_by("-created_at")[
+        :limit
+    ]
+
+
+def hourly_requests(hours: int = 24, now: datetime | None = None) -> list[dict]:
+    """Requests and failures per hour for the last `hours` hours, oldest first, empty hours included."""
+    now = now or timezone.now()
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    first_hour = this_hour - timedelta(hours=hours - 1)
+    counted = (
+        SagaSummary.objects.filter(created_at__gte=first_hour)
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour")
+        .annotate(total=Count("id"), failed=Count("id", filter=Q(status=Status.FAILED)))
+    )
+    by_hour = {row["hour"]: row for row in counted}
+    slots = []
+    for n in range(hours):
+        hour = first_hour + timedelta(hours=n)
+        row = by_hour.get(hour, {})
+        slots.append({"hour": hour, "total": row.get("total", 0), "failed": row.get("failed", 0)})
+    return slots
