@@ -21,3 +21,39 @@ def account_numbers(account_ids) -> dict:
     """account_id -> (number, pk) for the given ids, in one query."""
     rows = AccountSummary.objects.filter(account_id__in=[a for a in account_ids if a])
     return {row.account_id: (row.number, row.pk) for row in rows.only("account_id", "number")}
+
+
+SORTS = {
+    "number": "number",
+    "name": "full_name",
+    "balance": "balance",
+    "-balance": "-balance",
+    "changed": "-changed_at",
+}
+
+
+def search_accounts(query: str = "", status: str = "", sort: str = "number"):
+    """Accounts matching what a teller typed (number, name or e-mail), filtered and sorted."""
+    from django.db.models import Q
+
+    accounts = AccountSummary.objects.all()
+    query = query.strip()
+    if query:
+        digits = "".join(query.replace("-", "").split())
+        accounts = accounts.filter(
+            Q(number=digits) | Q(full_name__icontains=query) | Q(email_address__icontains=query)
+        )
+    if status == "open":
+        accounts = accounts.filter(is_closed=False)
+    elif status == "closed":
+        accounts = accounts.filter(is_closed=True)
+    elif status == "overdrawn":
+        accounts = accounts.filter(balance__lt=0)
+    return accounts.order_by(SORTS.get(sort, "number"), "number")
+
+
+def statement(account_id):
+    """The account's ledger, newest first: one range of the (account_id, version) index."""
+    from accounts.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(account_id=account_id).order_by("-version")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from eventsourcing.system import MultiThreadedRunner, Runner, SingleThreadedRunner, System
@@ -81,3 +82,9 @@ def make_runner(
         msg = f"runner must be one of {sorted([*RUNNERS, 'processes', 'ray'])}, not {runner!r}"
         raise ValueError(msg) from None
     return runner_class(system, env=env)
+
+
+@functools.cache
+def recorded_commands() -> Commands:
+    """The web process's Commands, recording requests in the Django database."""
+    return Commands(env=persistence_env("django"))

@@ -41,3 +41,20 @@ def hourly_requests(hours: int = 24, now: datetime | None = None) -> list[dict]:
         row = by_hour.get(hour, {})
         slots.append({"hour": hour, "total": row.get("total", 0), "failed": row.get("failed", 0)})
     return slots
+
+
+def requests_about(account_id, statuses=(Status.PENDING, Status.FAILED), limit: int = 20):
+    return SagaSummary.objects.filter(
+        Q(account_id=account_id) | Q(to_account_id=account_id), status__in=statuses
+    ).order_by("-created_at")[:limit]
+
+
+def search_requests(submitted_by: str = "", status: str = "", kind: str = ""):
+    requests = SagaSummary.objects.all()
+    if submitted_by:
+        requests = requests.filter(submitted_by=submitted_by)
+    if status in Status.values:
+        requests = requests.filter(status=status)
+    if kind in SagaSummary.Kind.values:
+        requests = requests.filter(kind=kind)
+    return requests.order_by("-created_at")

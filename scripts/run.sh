@@ -17,6 +17,7 @@ export DJANGO_HSTS_SECONDS="${DJANGO_HSTS_SECONDS:-0}"
 say "Migrating the database"
 python manage.py migrate --no-input -v0
 python manage.py createteller teller --if-missing
+python manage.py loaddemo --if-empty
 
 say "Starting the worker (manage.py runsystem)"
 python manage.py runsystem &

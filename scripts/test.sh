@@ -7,6 +7,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/databases.sh"
 
 ensure_mariadb
 ensure_postgresql
+# The browser tests drive Debian's Chromium (browsers cannot be downloaded here).
+if [ -n "$(missing_debian_packages chromium)" ]; then
+    say "Installing Chromium"
+    apt_install chromium
+fi
 
 export DJANGO_SETTINGS_MODULE=tests.settings
 failed=()

@@ -9,7 +9,7 @@ A pass whose database cannot be reached fails: nothing is skipped quietly.
 import pytest
 from django.conf import settings
 
-PASS_MARKERS = {"in_memory": "sqlite", "mariadb": "mysql", "postgresql": "postgresql"}
+PASS_MARKERS = {"in_memory": "sqlite", "browser": "sqlite", "mariadb": "mysql", "postgresql": "postgresql"}
 EXCLUDING_MARKERS = {"not_postgresql": "postgresql"}
 
 

@@ -1,11 +1,16 @@
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+
+from accounts.roles import TELLERS
 
 
 class Command(BaseCommand):
-    help = "Creates a teller login and prints its password once."
+    help = "Creates a teller login (who submits requests) and prints its password once."
+    group = TELLERS
+    role = "Teller"
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -20,7 +25,7 @@ class Command(BaseCommand):
         users = get_user_model()
         if users.objects.filter(username=username).exists():
             if if_missing:
-                self.stdout.write(f"Teller login '{username}' exists already.")
+                self.stdout.write(f"{self.role} login '{username}' exists already.")
                 return
             user = users.objects.get(username=username)
         else:
@@ -28,7 +33,8 @@ class Command(BaseCommand):
         password = password or secrets.token_urlsafe(12)
         user.set_password(password)
         user.save()
+        user.groups.add(Group.objects.get_or_create(name=self.group)[0])
         self.stdout.write(
-            self.style.SUCCESS(f"Teller login: {username}  password: {password}")
+            self.style.SUCCESS(f"{self.role} login: {username}  password: {password}")
             + "\n(printed once: keep it, or run createteller again to set a new one)"
         )

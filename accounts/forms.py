@@ -1,0 +1,132 @@
+"""Teller forms: they own validation, with a message per field; business rules stay in the domain."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from django import forms
+
+from accounts.domain import InvalidAmountError, parse_money
+from accounts.models import AccountSummary
+from accounts.projections import is_valid_account_number
+
+AMOUNT_MESSAGES = {
+    "not a number": "Enter an amount in pounds and pence, such as 25.00.",
+    "not an exact decimal number": "Enter an amount in pounds and pence, such as 25.00.",
+    "more than two decimal places": "Use at most two decimal places (pence).",
+    "must be more than zero": "The amount must be more than zero.",
+    "must not be negative": "The overdraft limit cannot be negative.",
+    "more than 1,000,000,000.00": "The amount cannot be more than 1,000,000,000.00.",
+}
+
+
+class MoneyField(forms.CharField):
+    """Pounds and pence, as typed: '25', '25.50', '1,250.00' or '£25'."""
+
+    def __init__(self, *, positive: bool = True, **kwargs):
+        self.positive = positive
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        typed = value.replace(",", "").replace("£", "").strip()
+        try:
+            return parse_money(typed, positive=self.positive)
+        except InvalidAmountError as error:
+            reason = error.args[0]["reason"]
+            raise forms.ValidationError(AMOUNT_MESSAGES.get(reason, reason), code="invalid_amount") from None
+
+
+class AccountNumberField(forms.CharField):
+    """An account number as typed (spaces and dashes allowed): the account it names."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        number = "".join(super().clean(value).replace("-", "").split())
+        if not is_valid_account_number(number):
+            raise forms.ValidationError("That is not an account number: check the digits.", code="bad_number")
+        account = AccountSummary.objects.filter(number=number).first()
+        if account is None:
+            raise forms.ValidationError("No account has this number.", code="unknown_account")
+        return account
+
+
+class RequestForm(forms.Form):
+    """Every request form carries an id made when the form is shown: sending the same
+    form twice (a double click, back and resubmit, a retry) is one request."""
+
+    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid4)
+
+    def __init__(self, *args, account: AccountSummary | None = None, **kwargs):
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+    def check_account_is_open(self):
+        if self.account is not None and self.account.is_closed:
+            raise forms.ValidationError("This account is closed: it cannot be changed.", code="closed")
+
+
+class OpenAccountForm(RequestForm):
+    full_name = forms.CharField(max_length=200, label="Owner's full name")
+    email_address = forms.EmailField(required=False, label="E-mail address")
+
+
+class DepositForm(RequestForm):
+    amount = MoneyField()
+
+    def clean(self):
+        self.check_account_is_open()
+        return super().clean()
+
+
+class WithdrawForm(RequestForm):
+    amount = MoneyField()
+
+    def clean(self):
+        self.check_account_is_open()
+        return super().clean()
+
+
+class TransferForm(RequestForm):
+    """Sent twice: first to show the teller whose account the money goes to, then confirmed."""
+
+    confirm_template = "accounts/transfer_confirm.html"
+    to_account = AccountNumberField(label="To account number")
+    amount = MoneyField()
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_to_account(self):
+        to_account = self.cleaned_data["to_account"]
+        if self.account is not None and to_account.account_id == self.account.account_id:
+            raise forms.ValidationError("Choose another account: this is the paying account.", code="same")
+        if to_account.is_closed:
+            raise forms.ValidationError("That account is closed.", code="closed")
+        return to_account
+
+    def clean(self):
+        self.check_account_is_open()
+        return super().clean()
+
+
+class OverdraftLimitForm(RequestForm):
+    overdraft_limit = MoneyField(positive=False)
+
+    def clean(self):
+        self.check_account_is_open()
+        return super().clean()
+
+
+class CloseAccountForm(RequestForm):
+    confirm = forms.BooleanField(
+        label="Yes, close this account",
+        error_messages={"required": "Tick the box to confirm that the account should be closed."},
+    )
+
+    def clean(self):
+        self.check_account_is_open()
+        return super().clean()

@@ -1,0 +1,189 @@
+"""Teller pages: each view validates a form, calls one Commands method, and redirects or renders."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts import forms
+from accounts.models import AccountSummary
+from accounts.roles import bank_staff_only, is_teller
+from accounts.selectors import search_accounts, statement
+from bankproject.system import recorded_commands
+from sagas.domain import RequestConflictError
+from sagas.selectors import requests_about
+
+PAGE_SIZE = 25
+
+
+@bank_staff_only
+def account_list(request):
+    query = request.GET.get("q", "")
+    status = request.GET.get("status", "")
+    sort = request.GET.get("sort", "number")
+    page = Paginator(search_accounts(query, status, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/account_list.html",
+        {
+            "page": page,
+            "query": query,
+            "status": status,
+            "sort": sort,
+        },
+    )
+
+
+@bank_staff_only
+def account_detail(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    page = Paginator(statement(account.account_id), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {
+            "account": account,
+            "page": page,
+            "open_requests": requests_about(account.account_id),
+            "can_submit": is_teller(request.user),
+        },
+    )
+
+
+def submit(request, form_class, template, action, account=None, title=""):
+    """The one shape of every request form: show it, or validate it and record the request.
+
+    action(form) calls one Commands method and returns the request's id. The same
+    form sent twice records one request (its request id); a request id reused for a
+    different request gets a fresh form and a message.
+    """
+    form = form_class(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        confirm_template = getattr(form, "confirm_template", None)
+        if confirm_template and not form.cleaned_data.get("confirmed"):
+            return render(request, confirm_template, {"form": form, "account": account, "title": title})
+        try:
+            saga_id = action(form.cleaned_data)
+        except RequestConflictError:
+            messages.error(
+                request, "This form was already sent with other details. Check them and send again."
+            )
+            form = form_class(
+                account=account, initial={k: v for k, v in request.POST.items() if k != "request_id"}
+            )
+        else:
+            return redirect("request_detail", saga_id=saga_id)
+    return render(request, template, {"form": form, "account": account, "title": title})
+
+
+def who(request):
+    return request.user.get_username()
+
+
+@bank_staff_only
+def open_account(request):
+    return submit(
+        request,
+        forms.OpenAccountForm,
+        "accounts/request_form.html",
+        lambda data: (
+            recorded_commands().open_account(
+                data["full_name"],
+                data["email_address"],
+                request_id=data["request_id"],
+                submitted_by=who(request),
+            )
+        ),
+        title="Open an account",
+    )
+
+
+@bank_staff_only
+def deposit(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    return submit(
+        request,
+        forms.DepositForm,
+        "accounts/request_form.html",
+        lambda data: (
+            recorded_commands().deposit_funds(
+                account.account_id, data["amount"], request_id=data["request_id"], submitted_by=who(request)
+            )
+        ),
+        account,
+        title="Deposit",
+    )
+
+
+@bank_staff_only
+def withdraw(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    return submit(
+        request,
+        forms.WithdrawForm,
+        "accounts/request_form.html",
+        lambda data: (
+            recorded_commands().withdraw_funds(
+                account.account_id, data["amount"], request_id=data["request_id"], submitted_by=who(request)
+            )
+        ),
+        account,
+        title="Withdraw",
+    )
+
+
+@bank_staff_only
+def transfer(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    return submit(
+        request,
+        forms.TransferForm,
+        "accounts/request_form.html",
+        lambda data: (
+            recorded_commands().transfer_funds(
+                account.account_id,
+                data["to_account"].account_id,
+                data["amount"],
+                request_id=data["request_id"],
+                submitted_by=who(request),
+            )
+        ),
+        account,
+        title="Transfer",
+    )
+
+
+@bank_staff_only
+def set_overdraft_limit(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    return submit(
+        request,
+        forms.OverdraftLimitForm,
+        "accounts/request_form.html",
+        lambda data: (
+            recorded_commands().set_overdraft_limit(
+                account.account_id,
+                data["overdraft_limit"],
+                request_id=data["request_id"],
+                submitted_by=who(request),
+            )
+        ),
+        account,
+        title="Set the overdraft limit",
+    )
+
+
+@bank_staff_only
+def close_account(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    return submit(
+        request,
+        forms.CloseAccountForm,
+        "accounts/request_form.html",
+        lambda data: (
+            recorded_commands().close_account(
+                account.account_id, request_id=data["request_id"], submitted_by=who(request)
+            )
+        ),
+        account,
+        title="Close the account",
+    )

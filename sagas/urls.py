@@ -1,0 +1,8 @@
+from django.urls import path
+
+from sagas import views
+
+urlpatterns = [
+    path("", views.request_list, name="request_list"),
+    path("<uuid:saga_id>/", views.request_detail, name="request_detail"),
+]

@@ -1,0 +1,258 @@
+"""Every teller page and form: what works, what is refused with a message, and who may do what."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AccountSummary, LedgerEntry
+from accounts.projections import account_number
+from sagas.models import SagaSummary
+from tests.web.conftest import commands_recorded
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def page_urls(account):
+    return [
+        reverse("account_list"),
+        reverse("account_detail", args=[account.number]),
+        reverse("open_account"),
+        reverse("request_list"),
+        *form_urls(account),
+    ]
+
+
+def form_urls(account):
+    return [
+        reverse(name, args=[account.number])
+        for name in ("deposit", "withdraw", "transfer", "set_overdraft_limit", "close_account")
+    ]
+
+
+def test_anonymous_users_are_sent_to_log_in(client, accounts):
+    for url in page_urls(accounts["alice"]) + [reverse("request_detail", args=[uuid4()])]:
+        assert client.get(url).url.startswith("/login/"), url
+        assert client.post(url, {"amount": "1"}).url.startswith("/login/"), url
+    assert client.get("/").status_code == 302
+
+
+def test_auditors_see_everything_and_can_submit_nothing(auditor, accounts):
+    before = commands_recorded()
+    for url in page_urls(accounts["alice"]):
+        assert auditor.get(url).status_code == 200, url
+    for url in [*form_urls(accounts["alice"]), reverse("open_account")]:
+        response = auditor.post(
+            url, {"amount": "5", "request_id": uuid4(), "full_name": "X", "confirm": "on"}
+        )
+        assert response.status_code == 403, url
+    assert commands_recorded() == before
+    assert (
+        b"Deposit</a>" not in auditor.get(reverse("account_detail", args=[accounts["alice"].number])).content
+    )
+
+
+def test_logins_in_neither_group_see_nothing(client, django_user_model, accounts):
+    client.force_login(django_user_model.objects.create_user("nobody", password="a long password 1"))
+    assert client.get(reverse("account_list")).status_code == 403
+
+
+def submit(client, url, **data):
+    data.setdefault("request_id", str(uuid4()))
+    return client.post(url, data)
+
+
+def test_open_an_account_then_see_it(teller, carry_out):
+    response = submit(teller, reverse("open_account"), full_name="Dora Dee", email_address="dora@example.com")
+    assert response.status_code == 302
+    pending = teller.get(response.url)
+    assert b"Pending" in pending.content and b'http-equiv="refresh"' in pending.content
+    carry_out()
+    done = teller.get(response.url)
+    assert b"Done." in done.content and b'http-equiv="refresh"' not in done.content
+    account = AccountSummary.objects.get(full_name="Dora Dee")
+    assert account.email_address == "dora@example.com"
+    listing = teller.get(reverse("account_list"), {"q": "dora"})
+    assert account.number.encode() in listing.content
+    assert SagaSummary.objects.get(saga_id=account.account_id).submitted_by == "tina"
+
+
+def test_deposit_withdraw_and_the_statement(teller, accounts, carry_out):
+    alice = accounts["alice"]
+    assert submit(teller, reverse("deposit", args=[alice.number]), amount="1,250.50").status_code == 302
+    assert submit(teller, reverse("withdraw", args=[alice.number]), amount="£50").status_code == 302
+    carry_out()
+    page = teller.get(reverse("account_detail", args=[alice.number]))
+    assert page.context["account"].balance == 1300.50
+    assert [e.kind for e in page.context["page"]] == ["withdrawal", "deposit", "deposit"]
+    assert b"1300.50" in page.content
+
+
+BAD_AMOUNTS = {
+    "": "This field is required.",
+    "ten": "Enter an amount in pounds and pence",
+    "0": "must be more than zero",
+    "-5": "must be more than zero",
+    "1.001": "at most two decimal places",
+    "1000000000.01": "cannot be more than 1,000,000,000.00",
+    "NaN": "Enter an amount in pounds and pence",
+    "1e3": None,  # 1000.00: an exact amount, accepted
+}
+
+
+@pytest.mark.parametrize("form", ["deposit", "withdraw"])
+def test_bad_amounts_get_a_message_and_record_nothing(teller, accounts, form):
+    url = reverse(form, args=[accounts["alice"].number])
+    for amount, message in BAD_AMOUNTS.items():
+        if message is None:
+            continue
+        before = commands_recorded()
+        response = submit(teller, url, amount=amount)
+        assert response.status_code == 200, amount
+        assert message in " ".join(response.context["form"].errors["amount"]), amount
+        assert commands_recorded() == before
+
+
+def test_transfer_shows_the_owner_before_it_is_confirmed(teller, accounts, carry_out):
+    alice, bob = accounts["alice"], accounts["bob"]
+    url = reverse("transfer", args=[alice.number])
+    request_id = str(uuid4())
+    before = commands_recorded()
+    confirm = teller.post(url, {"request_id": request_id, "to_account": bob.number, "amount": "30"})
+    assert (
+        confirm.status_code == 200
+        and b"Bob Jones" in confirm.content
+        and b"Confirm transfer" in confirm.content
+    )
+    assert commands_recorded() == before
+    done = teller.post(
+        url, {"request_id": request_id, "to_account": bob.number, "amount": "30.00", "confirmed": "True"}
+    )
+    assert done.status_code == 302
+    carry_out()
+    assert AccountSummary.objects.get(pk=bob.pk).balance == 30
+    assert AccountSummary.objects.get(pk=alice.pk).balance == 70
+
+
+def test_transfer_refusals(teller, accounts):
+    alice, bob, carol = accounts["alice"], accounts["bob"], accounts["carol"]
+    url = reverse("transfer", args=[alice.number])
+    wrong_digit = bob.number[:-1] + str((int(bob.number[-1]) + 1) % 10)
+    unknown = account_number(999_999)  # a good check digit, no such account
+    cases = {
+        wrong_digit: "not an account number",
+        unknown: "No account has this number",
+        alice.number: "this is the paying account",
+        carol.number: "That account is closed",
+        "abc": "not an account number",
+    }
+    before = commands_recorded()
+    for number, message in cases.items():
+        response = submit(teller, url, to_account=number, amount="5")
+        assert message in " ".join(response.context["form"].errors["to_account"]), number
+    assert commands_recorded() == before
+
+
+def test_a_closed_account_refuses_changes_with_a_message(teller, accounts):
+    carol = accounts["carol"]
+    for name in ("deposit", "withdraw", "set_overdraft_limit"):
+        field = "overdraft_limit" if name == "set_overdraft_limit" else "amount"
+        response = submit(teller, reverse(name, args=[carol.number]), **{field: "5"})
+        assert "This account is closed" in " ".join(response.context["form"].non_field_errors())
+    page = teller.get(reverse("account_detail", args=[carol.number]))
+    assert b"Deposit</a>" not in page.content and b"closed" in page.content
+
+
+def test_overdraft_limit_and_closing(teller, accounts, carry_out):
+    bob = accounts["bob"]
+    response = submit(teller, reverse("set_overdraft_limit", args=[bob.number]), overdraft_limit="-1")
+    assert "cannot be negative" in " ".join(response.context["form"].errors["overdraft_limit"])
+    assert (
+        submit(teller, reverse("set_overdraft_limit", args=[bob.number]), overdraft_limit="0").status_code
+        == 302
+    )
+    assert (
+        submit(teller, reverse("set_overdraft_limit", args=[bob.number]), overdraft_limit="250").status_code
+        == 302
+    )
+    response = submit(teller, reverse("close_account", args=[bob.number]))
+    assert "Tick the box" in " ".join(response.context["form"].errors["confirm"])
+    assert submit(teller, reverse("close_account", args=[bob.number]), confirm="on").status_code == 302
+    carry_out()
+    bob = AccountSummary.objects.get(pk=bob.pk)
+    assert (bob.overdraft_limit, bob.is_closed) == (250, True)
+
+
+def test_the_same_form_sent_twice_is_one_request(teller, accounts, carry_out):
+    alice = accounts["alice"]
+    url = reverse("deposit", args=[alice.number])
+    request_id = str(uuid4())
+    first = teller.post(url, {"request_id": request_id, "amount": "10"})
+    again = teller.post(url, {"request_id": request_id, "amount": "10.00"})
+    assert first.url == again.url
+    carry_out()
+    assert LedgerEntry.objects.filter(account_id=alice.account_id, amount=10).count() == 1
+    assert AccountSummary.objects.get(pk=alice.pk).balance == 110
+
+    before = commands_recorded()
+    conflict = teller.post(url, {"request_id": request_id, "amount": "99"}, follow=True)
+    assert b"already sent with other details" in conflict.content
+    assert commands_recorded() == before
+    fresh_id = conflict.context["form"]["request_id"].value()
+    assert str(fresh_id) != request_id
+
+
+def test_failed_requests_show_why(teller, accounts, carry_out):
+    bob = accounts["bob"]
+    response = submit(teller, reverse("withdraw", args=[bob.number]), amount="5")
+    carry_out()
+    page = teller.get(response.url)
+    assert b"Failed." in page.content and b"not enough money" in page.content
+    listing = teller.get(reverse("request_list"), {"mine": "0", "status": "failed"})
+    assert b"not enough money" in listing.content
+    detail = teller.get(reverse("account_detail", args=[bob.number]))
+    assert b"not enough money" in detail.content
+
+
+def test_lists_search_filter_sort_and_page(teller, accounts):
+    listing = teller.get(reverse("account_list"), {"status": "closed"})
+    assert [a.full_name for a in listing.context["page"]] == ["Carol Closed"]
+    by_balance = teller.get(reverse("account_list"), {"sort": "-balance"})
+    assert [a.full_name for a in by_balance.context["page"]][0] == "Alice Smith"
+    by_number = teller.get(
+        reverse("account_list"), {"q": accounts["bob"].number[:4] + "-" + accounts["bob"].number[4:]}
+    )
+    assert [a.full_name for a in by_number.context["page"]] == ["Bob Jones"]
+    assert teller.get(reverse("account_list"), {"page": "999"}).status_code == 200
+    assert teller.get(reverse("account_detail", args=["12345"])).status_code == 404
+
+
+def test_every_form_carries_csrf_protection(teller, accounts):
+    for url in [*form_urls(accounts["alice"]), reverse("open_account")]:
+        assert re.search(rb'name="csrfmiddlewaretoken"', teller.get(url).content), url
+
+
+def test_production_settings_pass_the_deployment_checks():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "bankproject.settings",
+        "DJANGO_SECRET_KEY": "x" * 20 + uuid4().hex + uuid4().hex,
+        "DJANGO_ALLOWED_HOSTS": "bank.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    env.pop("DJANGO_SECRET_KEY")
+    refused = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "DJANGO_SECRET_KEY" in refused.stderr
