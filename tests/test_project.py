@@ -28,12 +28,20 @@ def test_createteller_prints_a_working_password_once(capsys):
 
 
 @pytest.mark.django_db
-def test_pages_need_a_login(client, django_user_model):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.url.startswith("/login/")
-    user = django_user_model.objects.create_user("teller", password="a long password 1")
-    client.force_login(user)
-    response = client.get("/")
+def test_the_home_page_is_the_accounts_list_behind_a_login(client, django_user_model):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/login/")
+    call_command("createteller", "tina", "--password", "a long password 1")
+    assert client.login(username="tina", password="a long password 1")
+    response = client.get("/", follow=True)
     assert response.status_code == 200
-    assert b"Signed in as teller" in response.content
+    assert response.redirect_chain == [("/accounts/", 302)]
+    assert b"tina" in response.content
+
+
+@pytest.mark.django_db
+def test_createauditor_makes_a_login_in_the_auditors_group():
+    call_command("createauditor", "audrey", "--password", "a long password 1")
+    assert list(get_user_model().objects.get(username="audrey").groups.values_list("name", flat=True)) == [
+        "auditors"
+    ]
