@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import threading
+from contextlib import nullcontext
 from typing import Any
 
 from eventsourcing.application import Application
@@ -209,11 +210,17 @@ class ApplicationActor:
             else:
                 sources[leader_name] = ActorNotificationSource(actors[leader_name])
             self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
+        batch: Any = nullcontext
+        if self.uses_django:
+            from django.db import transaction
+
+            batch = transaction.atomic
         self.loop = FollowerLoop(
             self.app,  # type: ignore[arg-type]
             sources,
             poll_interval=self.poll_interval,
             on_error=close_database_connection if self.uses_django else None,
+            batch=batch,
         )
         self.thread = threading.Thread(target=self.loop.run_until, args=(self.stopping,), daemon=True)
         self.thread.start()

@@ -7,8 +7,11 @@ web process records commands) must instead pull, and must own its failures. This
 module does both, for every runner that is not eventsourcing's own:
 
 - ``FollowerLoop`` runs one follower in a thread: it pulls each leader's new
-  notifications and processes them one at a time, each in its own transaction
-  with its tracking record, so a crash loses or repeats nothing. When idle it
+  notifications and processes them in batches, each batch in one database
+  transaction with the events and tracking records of its notifications, so a
+  crash loses or repeats nothing, later notifications in a batch see what earlier
+  ones did, and a batch costs one commit. A batch is what is waiting, up to
+  batch_size: one notification when the load is light. When idle it
   waits for a prompt or a poll interval that grows while nothing happens.
   An unexpected error is logged with the notification it happened on and
   retried with backoff; it never skips the notification nor stops other followers.
@@ -23,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
@@ -74,6 +78,7 @@ class FollowerLoop:
         poll_interval: float = 0.5,
         wakeup: Any = None,
         on_error: Callable[[], None] | None = None,
+        batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -82,6 +87,9 @@ class FollowerLoop:
         self.poll_interval = poll_interval
         self.wakeup = wakeup if wakeup is not None else threading.Event()
         self.on_error = on_error
+        self.batch = batch
+        self.limit = batch_size  # one, after a failure, so that what precedes it can commit
+        self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
         self.in_hand: Tracking | None = None
         self.processed = 0
 
@@ -130,6 +138,7 @@ class FollowerLoop:
                 # or wrote the same aggregate: nothing was recorded here, pull again.
                 logger.info("%s: %s; pulling again", self.name, error)
                 self.in_hand = None
+                self.limit = 1
                 continue
             except Exception:
                 failures += 1
@@ -144,6 +153,7 @@ class FollowerLoop:
                     delay,
                 )
                 self.in_hand = None
+                self.limit = 1
                 if self.on_error is not None:
                     self.on_error()
                 stop.wait(delay)
@@ -190,6 +200,11 @@ class Worker:
         wakeups: dict[str, Any] | None = None,
         uses_django: bool = True,
     ) -> None:
+        batch: Callable[[], AbstractContextManager[Any]] = nullcontext
+        if uses_django:
+            from django.db import transaction
+
+            batch = transaction.atomic
         self.system = system
         self.names = list(names) if names is not None else list(system.followers)
         unknown = set(self.names) - set(system.followers)
@@ -218,6 +233,7 @@ class Worker:
                 batch_size=batch_size,
                 wakeup=wakeups.get(name),
                 on_error=close_database_connection if uses_django else None,
+                batch=batch,
             )
             for name, app in self.apps.items()
         }
@@ -229,6 +245,8 @@ class Worker:
                     wakeups[f] for f in system.leads[name] if f not in self.loops and f in wakeups
                 ]
                 app.lead(Prompt(followers_here + followers_elsewhere))
+                # Prompted again once the batch commits: before, its events are not visible.
+                self.loops[name].after_batch = followers_here + followers_elsewhere
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.uses_django = uses_django

@@ -43,13 +43,59 @@ def shut_ray_down_at_the_end():
         sys.modules["ray"].shutdown()
 
 
-@pytest.fixture(params=SYSTEM_ROWS)
-def runner(request):
-    runner_name, persistence = request.param
-    with make_runner(runner_name, persistence, **RUNNER_OPTIONS.get(runner_name, {})) as runner:
-        yield runner
+# Starting processes or Ray actors takes seconds: those runners start once per session
+# and serve every test of their row; each test ends only once the system is idle, so
+# that the database is emptied between tests under workers with nothing in hand.
+SHARED = {"processes", "ray"}
+
+
+@pytest.fixture(scope="package", params=SYSTEM_ROWS)
+def system_row(request):
+    return request.param
+
+
+@pytest.fixture(scope="package")
+def shared_runners(django_db_setup, django_db_blocker):
+    runners = {}
+    yield runners, django_db_blocker
+    stop_shared_runners(runners, django_db_blocker)
+
+
+def stop_shared_runners(runners, blocker, keep=None):
+    for row in [r for r in runners if r != keep]:
+        with blocker.unblock():
+            runners.pop(row).stop()
+
+
+@pytest.fixture(autouse=True)
+def one_system_at_a_time(request, shared_runners):
+    """Two systems on one database would each process the other's requests: before a
+    test, every shared runner but its own stops."""
+    callspec = getattr(request.node, "callspec", None)
+    keep = callspec.params.get("system_row") if callspec else None
+    stop_shared_runners(*shared_runners, keep=keep)
+
+
+@pytest.fixture
+def runner(system_row, shared_runners):
+    runner_name, persistence = system_row
+    options = RUNNER_OPTIONS.get(runner_name, {})
+    if runner_name not in SHARED:
+        with make_runner(runner_name, persistence, **options) as runner:
+            yield runner
+        if persistence == "django":
+            close_connections_left_by_threads()
+        return
+    runners, blocker = shared_runners
+    if system_row not in runners:
+        with blocker.unblock():
+            runners[system_row] = make_runner(runner_name, persistence, **options)
+            runners[system_row].start()
+    yield runners[system_row]
     if persistence == "django":
-        close_connections_left_by_threads()
+        from tests.readmodels.checks import wait_for_read_models
+
+        wait_for_read_models()
 
 
 class Bank:

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import re
 import threading
 from decimal import Decimal
 
@@ -16,6 +17,12 @@ from tests.system.conftest import Bank
 D = Decimal
 
 
+@pytest.fixture
+def rid(request):
+    """Request ids of this test alone: an in-memory system may outlive one test."""
+    return lambda name: f"{name} {request.node.nodeid}"
+
+
 def transactions_caused_by(bank, account_id, transaction_id):
     return [
         e.amount
@@ -28,13 +35,15 @@ def events_of(app, originator_id):
     return list(app.repository.event_store.get(originator_id))
 
 
-def test_the_same_request_twice_is_one_deposit(bank):
+def test_the_same_request_twice_is_one_deposit(bank, rid):
     account = bank.open_account()
-    first = bank.commands.deposit_funds(account, D("10.00"), request_id="req-1")
-    again = bank.commands.deposit_funds(account, "10", request_id="req-1")
+    first = bank.commands.deposit_funds(account, D("10.00"), request_id=rid("req-1"))
+    again = bank.commands.deposit_funds(account, "10", request_id=rid("req-1"))
     assert again == first
     assert bank.wait_for(first).has_succeeded
-    assert bank.wait_for(bank.commands.deposit_funds(account, D("10.00"), request_id="req-1")).has_succeeded
+    assert bank.wait_for(
+        bank.commands.deposit_funds(account, D("10.00"), request_id=rid("req-1"))
+    ).has_succeeded
     assert len(events_of(bank.commands, first)) == 1
     saga_events = [type(e).__name__ for e in events_of(bank.sagas, first)]
     assert saga_events == ["Started", "CreditRequested", "Succeeded"]
@@ -45,38 +54,46 @@ def test_the_same_request_twice_is_one_deposit(bank):
 @pytest.mark.parametrize(
     "reuse",
     [
-        pytest.param(lambda c, a, b: c.deposit_funds(a, D("11.00"), request_id="req-1"), id="amount"),
-        pytest.param(lambda c, a, b: c.deposit_funds(b, D("10.00"), request_id="req-1"), id="account"),
-        pytest.param(lambda c, a, b: c.withdraw_funds(a, D("10.00"), request_id="req-1"), id="kind"),
-        pytest.param(lambda c, a, b: c.transfer_funds(a, b, D("10.00"), request_id="req-1"), id="transfer"),
-        pytest.param(lambda c, a, b: c.close_account(a, request_id="req-1"), id="close"),
-        pytest.param(lambda c, a, b: c.open_account(request_id="req-1"), id="open"),
+        pytest.param(
+            lambda c, a, b, rid: c.deposit_funds(a, D("11.00"), request_id=rid("req-1")), id="amount"
+        ),
+        pytest.param(
+            lambda c, a, b, rid: c.deposit_funds(b, D("10.00"), request_id=rid("req-1")), id="account"
+        ),
+        pytest.param(
+            lambda c, a, b, rid: c.withdraw_funds(a, D("10.00"), request_id=rid("req-1")), id="kind"
+        ),
+        pytest.param(
+            lambda c, a, b, rid: c.transfer_funds(a, b, D("10.00"), request_id=rid("req-1")), id="transfer"
+        ),
+        pytest.param(lambda c, a, b, rid: c.close_account(a, request_id=rid("req-1")), id="close"),
+        pytest.param(lambda c, a, b, rid: c.open_account(request_id=rid("req-1")), id="open"),
     ],
 )
-def test_a_request_id_reused_for_another_request_is_refused(bank, reuse):
+def test_a_request_id_reused_for_another_request_is_refused(bank, reuse, rid):
     account, other = bank.open_account(), bank.open_account()
-    deposit = bank.commands.deposit_funds(account, D("10.00"), request_id="req-1")
+    deposit = bank.commands.deposit_funds(account, D("10.00"), request_id=rid("req-1"))
     bank.wait_for(deposit)
     recorded_before = bank.commands.recorder.max_notification_id()
-    with pytest.raises(RequestConflictError, match="req-1") as raised:
-        reuse(bank.commands, account, other)
+    with pytest.raises(RequestConflictError, match=re.escape(rid("req-1"))) as raised:
+        reuse(bank.commands, account, other, rid)
     assert isinstance(raised.value, ValueError)
     assert bank.commands.recorder.max_notification_id() == recorded_before
     assert bank.balance(account, other) == (D("10.00"), D("0.00"))
 
 
-def test_request_ids_work_for_every_kind_of_request(bank):
+def test_request_ids_work_for_every_kind_of_request(bank, rid):
     commands = bank.commands
-    a = commands.open_account("Ann", request_id="open-a")
-    assert commands.open_account("Ann", request_id="open-a") == a
-    b = commands.open_account("Bob", request_id="open-b")
+    a = commands.open_account("Ann", request_id=rid("open-a"))
+    assert commands.open_account("Ann", request_id=rid("open-a")) == a
+    b = commands.open_account("Bob", request_id=rid("open-b"))
     bank.wait_for(a), bank.wait_for(b)
     for submit in (
-        lambda: commands.deposit_funds(a, 100, request_id="dep"),
-        lambda: commands.withdraw_funds(a, 10, request_id="wd"),
-        lambda: commands.transfer_funds(a, b, 20, request_id="tr"),
-        lambda: commands.set_overdraft_limit(b, 50, request_id="lim"),
-        lambda: commands.close_account(b, request_id="close"),
+        lambda: commands.deposit_funds(a, 100, request_id=rid("dep")),
+        lambda: commands.withdraw_funds(a, 10, request_id=rid("wd")),
+        lambda: commands.transfer_funds(a, b, 20, request_id=rid("tr")),
+        lambda: commands.set_overdraft_limit(b, 50, request_id=rid("lim")),
+        lambda: commands.close_account(b, request_id=rid("close")),
     ):
         saga_id = submit()
         assert submit() == saga_id
@@ -87,7 +104,7 @@ def test_request_ids_work_for_every_kind_of_request(bank):
     assert bank.accounts.get_account(b).is_closed
 
 
-def test_threads_racing_the_same_request_id_make_one_request(bank):
+def test_threads_racing_the_same_request_id_make_one_request(bank, rid):
     account = bank.open_account()
     barrier = threading.Barrier(6)
     results, errors = [], []
@@ -95,7 +112,7 @@ def test_threads_racing_the_same_request_id_make_one_request(bank):
     def submit():
         try:
             barrier.wait(timeout=10)
-            results.append(bank.commands.deposit_funds(account, D("5.00"), request_id="racing"))
+            results.append(bank.commands.deposit_funds(account, D("5.00"), request_id=rid("racing")))
         except Exception as error:  # reported below
             errors.append(error)
 

@@ -109,3 +109,37 @@ def test_the_worker_runs_with_other_runners_and_stops_on_sigterm(bank, start_wor
     assert final[deposit].has_succeeded
     assert bank.accounts.get_balance(account) == D("25.00")
     assert worker.terminate(timeout=30) == 0
+
+
+@pytest.mark.mariadb
+def test_killing_the_worker_in_the_middle_of_a_batch_applies_nothing_twice(bank, start_worker):
+    from bankproject.status import follower_positions
+    from bankproject.system import BankAccountSystem
+
+    system = BankAccountSystem(read_models=True)
+
+    def sagas_position():
+        (position,) = [
+            p for p in follower_positions(system) if (p.follower, p.leader) == ("Sagas", "Commands")
+        ]
+        return position
+
+    accounts = open_accounts(bank, 10)
+    worker = start_worker()
+    wait_until_final(bank.sagas, accounts)
+    worker.kill()
+    # A backlog, so that the worker is always in the middle of a batch when it is killed.
+    workload = submit_random_requests(bank.commands, accounts, count=600, seed=99)
+    killed_with_work_left = 0
+    for _ in range(4):
+        before = sagas_position()
+        worker.start()
+        deadline = time.monotonic() + 60
+        while sagas_position().position == before.position and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker.kill()
+        killed_with_work_left += sagas_position().lag > 0
+    assert killed_with_work_left >= 2
+    worker.start()
+    check_invariants(bank.accounts, bank.sagas, workload)
+    check_read_models(bank.accounts, bank.sagas, workload.account_ids, workload.requests)
