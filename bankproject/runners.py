@@ -158,10 +158,16 @@ def start_ray() -> None:
 
     if ray.is_initialized():
         return
+    # ray.init() replaces this process's SIGTERM handler with one that exits at once;
+    # the worker's own handler (stop between notifications, exit 0) is put back.
+    sigterm_handler = signal.getsignal(signal.SIGTERM)
     if cluster:
         ray.init(address=cluster, runtime_env={"working_dir": PROJECT_DIR})
-        return
-    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+    else:
+        # address="local": a Ray of its own, never one that another process here started.
+        ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, sigterm_handler)
 
 
 class ApplicationActor:

@@ -77,9 +77,6 @@ class Command(BaseCommand):
             system_runner = make_runner(runner, "django", names=apps, poll_interval=poll_interval)
             logger.info("running %s with the %s runner", ", ".join(apps or system.followers), runner)
             system_runner.start()
-            # Again: starting Ray installs its own SIGTERM handler, which exits at once.
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
             try:
                 system_runner.wait(stopping)
             finally:
