@@ -175,24 +175,22 @@ def page_ms(page_accounts: int, page_entries: int, repeats: int = 20) -> dict[st
 
     now = timezone.now()
     start = 10_000_000
-    AccountSummary.objects.bulk_create(
-        [
-            AccountSummary(
-                account_id=uuid4(),
-                number=account_number(start + n),
-                full_name=f"Customer {n}",
-                balance=Decimal(n % 5000),
-                opened_at=now,
-                changed_at=now,
-                version=1,
-            )
-            for n in range(page_accounts)
-        ],
-        batch_size=5000,
-    )
-    busy = AccountSummary.objects.order_by("number").last()
+    fake_accounts = [
+        AccountSummary(
+            account_id=uuid4(),
+            number=account_number(start + n),
+            full_name=f"Customer {n}",
+            balance=Decimal(n % 5000),
+            opened_at=now,
+            changed_at=now,
+            version=1,
+        )
+        for n in range(page_accounts)
+    ]
+    AccountSummary.objects.bulk_create(fake_accounts, batch_size=5000)
+    busy = fake_accounts[-1]
     per_account = max(1, page_entries // page_accounts)
-    accounts = list(AccountSummary.objects.values_list("account_id", flat=True)[:page_accounts])
+    accounts = [account.account_id for account in fake_accounts]
     entries = []
     for account_id in accounts:
         for version in range(per_account):

@@ -1,0 +1,25 @@
+"""The benchmark harness runs (its figures are printed, never asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.mariadb
+def test_the_quick_benchmark_runs_and_prints_its_figures(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"db_commits_per_s", "saves_per_s", "transfers_per_s", "p99_ms"} <= set(figures)
+    assert set(figures["page_ms"]) == {"accounts_list", "account_page", "admin_dashboard"}
