@@ -7,10 +7,12 @@ eventsourcing's PERSISTENCE_MODULE to ``bankproject.persistence:Factory``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.utils import timezone
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing_django import factory, models, recorders
@@ -34,6 +36,8 @@ def serialise_inserts(application_name: str, using: str | None) -> None:
     lock on the row it inserts or updates, so there is no window in which two
     writers can both hold it.
     """
+    if in_batch(application_name):
+        return  # taken when the batch began, held until it ends
     alias = using or router.db_for_write(EventInsertLock)
     connection = connections[alias]
     if connection.vendor == "sqlite":
@@ -48,6 +52,41 @@ def serialise_inserts(application_name: str, using: str | None) -> None:
         unique_fields=conflict_target,
         update_fields=["last_locked_at"],
     )
+
+
+class _Batch(threading.local):
+    """The batch this thread is processing: whose, and the tracking positions it recorded."""
+
+    application_name: str | None = None
+    positions: dict[str, int]
+
+
+_batch = _Batch()
+
+
+def in_batch(application_name: str) -> bool:
+    return _batch.application_name == application_name
+
+
+@contextmanager
+def batch(application_name: str, using: str | None = None) -> Iterator[None]:
+    """One transaction for a batch of a follower's notifications.
+
+    The application's insert lock is taken once, first, and held to the end, so
+    within the batch nothing else records for it: inserts need no lock or
+    savepoint of their own, and the tracking guard checks the database once and
+    then the positions recorded here. A failure anywhere rolls the whole batch back.
+    """
+    if _batch.application_name is not None:
+        yield  # already inside a batch of this thread
+        return
+    with transaction.atomic(using=using):
+        serialise_inserts(application_name, using)
+        _batch.application_name, _batch.positions = application_name, {}
+        try:
+            yield
+        finally:
+            _batch.application_name, _batch.positions = None, {}
 
 
 class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
@@ -78,6 +117,12 @@ class BankApplicationRecorder(BankAggregateRecorder, recorders.DjangoApplication
     def _lock_table(self) -> None:
         serialise_inserts(self.application_name, self.using)
 
+    @recorders.errors
+    def insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if in_batch(self.application_name):
+            return self._insert_events(stored_events, **kwargs)  # the batch's transaction and lock
+        return super().insert_events(stored_events, **kwargs)
+
 
 class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecorder):
     def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
@@ -85,7 +130,10 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
         if tracking is not None:
             # Under the insert lock, so no other processor of this follower can
             # record a position in between: a position is recorded only once, in order.
-            position = self.max_tracking_id(tracking.application_name)
+            if in_batch(self.application_name) and tracking.application_name in _batch.positions:
+                position = _batch.positions[tracking.application_name]
+            else:
+                position = self.max_tracking_id(tracking.application_name)
             if position is not None and tracking.notification_id <= position:
                 msg = (
                     f"{self.application_name} has already processed notification "
@@ -100,6 +148,8 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
                 upstream_application_name=tracking.application_name,
                 notification_id=tracking.notification_id,
             ).save(using=self.using)
+            if in_batch(self.application_name):
+                _batch.positions[tracking.application_name] = tracking.notification_id
         return notification_ids
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from eventsourcing.persistence import Tracking
 from eventsourcing.system import ProcessApplication
 
-from bankproject.persistence import serialise_inserts
+from bankproject.persistence import in_batch, serialise_inserts
 
 
 class ReadModelProjection(ProcessApplication):
@@ -26,6 +26,9 @@ class ReadModelProjection(ProcessApplication):
     read_models: tuple[type, ...] = ()  # the tables this projection writes
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if in_batch(self.name):
+            super().process_event(domain_event, tracking)  # the batch's transaction and lock
+            return
         with transaction.atomic():
             # First of all: every writer of these tables (this, a second worker,
             # a rebuild) takes the same lock first, so none can deadlock another.

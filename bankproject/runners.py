@@ -8,6 +8,7 @@ prompted across processes where possible and polling otherwise.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -218,9 +219,9 @@ class ApplicationActor:
             self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
         batch: Any = nullcontext
         if self.uses_django:
-            from django.db import transaction
+            from bankproject.persistence import batch as database_batch
 
-            batch = transaction.atomic
+            batch = functools.partial(database_batch, self.name)
         self.loop = FollowerLoop(
             self.app,  # type: ignore[arg-type]
             sources,

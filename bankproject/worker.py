@@ -22,6 +22,7 @@ module does both, for every runner that is not eventsourcing's own:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -200,11 +201,13 @@ class Worker:
         wakeups: dict[str, Any] | None = None,
         uses_django: bool = True,
     ) -> None:
-        batch: Callable[[], AbstractContextManager[Any]] = nullcontext
-        if uses_django:
-            from django.db import transaction
+        def batch_of(name: str) -> Callable[[], AbstractContextManager[Any]]:
+            if not uses_django:
+                return nullcontext
+            from bankproject.persistence import batch
 
-            batch = transaction.atomic
+            return functools.partial(batch, name)
+
         self.system = system
         self.names = list(names) if names is not None else list(system.followers)
         unknown = set(self.names) - set(system.followers)
@@ -233,7 +236,7 @@ class Worker:
                 batch_size=batch_size,
                 wakeup=wakeups.get(name),
                 on_error=close_database_connection if uses_django else None,
-                batch=batch,
+                batch=batch_of(name),
             )
             for name, app in self.apps.items()
         }
