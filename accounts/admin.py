@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import AccountSummary, LedgerEntry
-from accounts.selectors import account_numbers
 from bankproject.admin import ReadOnlyAdmin
 from bankproject.audit import event_history
 from bankproject.system import persistence_env
@@ -28,15 +27,36 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-def account_link(account_id, numbers):
+def with_account_links(queryset, *fields):
+    """Annotates each row with the number and admin pk of the accounts its fields name,
+    in the page's one query (a ModelAdmin is shared by all requests: nothing is kept on it)."""
+    for field in fields:
+        account = AccountSummary.objects.filter(account_id=OuterRef(field))
+        queryset = queryset.annotate(
+            **{
+                f"{field}_number": Subquery(account.values("number")[:1]),
+                f"{field}_pk": Subquery(account.values("pk")[:1]),
+            }
+        )
+    return queryset
+
+
+def account_link(obj, field):
+    """A link to the admin page of the account obj.<field> names (annotated by with_account_links)."""
+    account_id, number, pk = (getattr(obj, f"{field}{suffix}", None) for suffix in ("", "_number", "_pk"))
     if account_id is None:
         return "-"
-    number, pk = numbers.get(account_id, (str(account_id), None))
     if pk is None:
-        return number
+        return str(account_id)
     return format_html(
         '<a href="{}">{}</a>', reverse("admin:accounts_accountsummary_change", args=[pk]), number
     )
+
+
+def request_urls(saga_ids) -> dict:
+    """saga_id -> admin URL of the request, for those that exist."""
+    requests = SagaSummary.objects.filter(saga_id__in=[s for s in saga_ids if s]).only("pk", "saga_id")
+    return {r.saga_id: reverse("admin:sagas_sagasummary_change", args=[r.pk]) for r in requests}
 
 
 @admin.register(AccountSummary)
@@ -61,11 +81,8 @@ class AccountSummaryAdmin(ReadOnlyAdmin):
         extra_context = extra_context or {}
         if account is not None:
             history = event_history(Accounts(env=persistence_env("django")), account.account_id)
-            requests = SagaSummary.objects.filter(saga_id__in={h.transaction_id for h in history})
-            extra_context["event_history"] = history
-            extra_context["request_links"] = {
-                r.saga_id: reverse("admin:sagas_sagasummary_change", args=[r.pk]) for r in requests
-            }
+            urls = request_urls(line.transaction_id for line in history)
+            extra_context["event_history"] = [(line, urls.get(line.transaction_id)) for line in history]
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -84,8 +101,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["transaction_id"]
 
     def get_queryset(self, request):
-        numbers = AccountSummary.objects.filter(account_id=OuterRef("account_id")).values("number")[:1]
-        return super().get_queryset(request).annotate(account_number=Subquery(numbers))
+        return with_account_links(super().get_queryset(request), "account_id", "counterparty_account_id")
 
     def get_search_results(self, request, queryset, search_term):
         # The account number is what an auditor types: find its entries by it too.
@@ -96,8 +112,8 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="account", ordering="account_id")
     def account(self, entry):
-        return account_link(entry.account_id, account_numbers([entry.account_id]))
+        return account_link(entry, "account_id")
 
     @admin.display(description="counterparty")
     def counterparty(self, entry):
-        return account_link(entry.counterparty_account_id, account_numbers([entry.counterparty_account_id]))
+        return account_link(entry, "counterparty_account_id")

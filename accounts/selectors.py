@@ -17,12 +17,6 @@ def bank_totals() -> dict[str, object]:
     }
 
 
-def account_numbers(account_ids) -> dict:
-    """account_id -> (number, pk) for the given ids, in one query."""
-    rows = AccountSummary.objects.filter(account_id__in=[a for a in account_ids if a])
-    return {row.account_id: (row.number, row.pk) for row in rows.only("account_id", "number")}
-
-
 SORTS = {
     "number": "number",
     "name": "full_name",

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from accounts.admin import account_link
+from accounts.admin import account_link, with_account_links
 from accounts.models import LedgerEntry
-from accounts.selectors import account_numbers
 from bankproject.admin import ReadOnlyAdmin
 from bankproject.audit import event_history
 from bankproject.system import persistence_env
@@ -25,20 +24,16 @@ class SagaSummaryAdmin(ReadOnlyAdmin):
     search_fields = ["saga_id", "request_id", "submitted_by"]
     change_form_template = "admin/event_history_change_form.html"
 
-    def get_changelist_instance(self, request):
-        changelist = super().get_changelist_instance(request)
-        # One query for the account numbers of the page, not two per row.
-        page = list(changelist.result_list)
-        self.numbers = account_numbers({s.account_id for s in page} | {s.to_account_id for s in page})
-        return changelist
+    def get_queryset(self, request):
+        return with_account_links(super().get_queryset(request), "account_id", "to_account_id")
 
     @admin.display(description="account")
     def account(self, saga):
-        return account_link(saga.account_id, getattr(self, "numbers", {}))
+        return account_link(saga, "account_id")
 
     @admin.display(description="to account")
     def to_account(self, saga):
-        return account_link(saga.to_account_id, getattr(self, "numbers", {}))
+        return account_link(saga, "to_account_id")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         from sagas.application import Commands, Sagas
@@ -47,12 +42,12 @@ class SagaSummaryAdmin(ReadOnlyAdmin):
         extra_context = extra_context or {}
         if saga is not None:
             env = persistence_env("django")
-            numbers = account_numbers([saga.account_id, saga.to_account_id])
-            extra_context["event_history"] = event_history(Commands(env=env), saga.saga_id) + event_history(
+            history = event_history(Commands(env=env), saga.saga_id) + event_history(
                 Sagas(env=env), saga.saga_id
             )
+            extra_context["event_history"] = [(line, None) for line in history]
             extra_context["account_links"] = [
-                account_link(a, numbers) for a in (saga.account_id, saga.to_account_id) if a
+                account_link(saga, field) for field in ("account_id", "to_account_id") if getattr(saga, field)
             ]
             extra_context["money_moved"] = LedgerEntry.objects.filter(transaction_id=saga.saga_id).order_by(
                 "created_at"

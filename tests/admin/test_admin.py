@@ -118,8 +118,8 @@ def test_an_accounts_page_shows_its_event_history(busy_bank, staff):
     response = staff.get(reverse("admin:accounts_accountsummary_change", args=[summary.pk]))
     history = response.context["event_history"]
     events = list(bank.accounts.repository.event_store.get(bob))
-    assert [line.event for line in history] == [type(e).__name__ for e in events]
-    assert [line.event for line in history] == [
+    assert [line.event for line, _ in history] == [type(e).__name__ for e in events]
+    assert [line.event for line, _ in history] == [
         "Opened",
         "TransactionAppended",
         "ErrorRecorded",
@@ -130,7 +130,7 @@ def test_an_accounts_page_shows_its_event_history(busy_bank, staff):
     link = reverse("admin:sagas_sagasummary_change", args=[transfer.pk])
     assert link.encode() in response.content
     page = staff.get(link)
-    assert [line.event for line in page.context["event_history"]] == [
+    assert [line.event for line, _ in page.context["event_history"]] == [
         "Requested",
         "Started",
         "DebitRequested",
@@ -144,3 +144,13 @@ def test_the_admin_needs_staff(client, django_user_model, busy_bank):
     assert client.get(reverse("admin:dashboard")).status_code == 302
     client.force_login(django_user_model.objects.create_user("teller", password="a long password 1"))
     assert client.get(reverse("admin:dashboard")).status_code == 302
+
+
+def test_changelists_link_accounts_without_a_query_per_row(busy_bank, staff, django_assert_max_num_queries):
+    urls = [reverse("admin:accounts_ledgerentry_changelist"), reverse("admin:sagas_sagasummary_changelist")]
+    assert LedgerEntry.objects.count() >= 4 and SagaSummary.objects.count() >= 7
+    for url in urls:
+        with django_assert_max_num_queries(8):
+            response = staff.get(url)
+        bob = AccountSummary.objects.get(full_name="Bob Jones")
+        assert reverse("admin:accounts_accountsummary_change", args=[bob.pk]).encode() in response.content
