@@ -66,9 +66,11 @@ class RequestForm(forms.Form):
         self.account = account
         super().__init__(*args, **kwargs)
 
-    def check_account_is_open(self):
+    def clean(self):
+        # Every request about an account changes it: none may be made of a closed one.
         if self.account is not None and self.account.is_closed:
             raise forms.ValidationError("This account is closed: it cannot be changed.", code="closed")
+        return super().clean()
 
 
 class OpenAccountForm(RequestForm):
@@ -79,17 +81,9 @@ class OpenAccountForm(RequestForm):
 class DepositForm(RequestForm):
     amount = MoneyField()
 
-    def clean(self):
-        self.check_account_is_open()
-        return super().clean()
-
 
 class WithdrawForm(RequestForm):
     amount = MoneyField()
-
-    def clean(self):
-        self.check_account_is_open()
-        return super().clean()
 
 
 class TransferForm(RequestForm):
@@ -108,17 +102,9 @@ class TransferForm(RequestForm):
             raise forms.ValidationError("That account is closed.", code="closed")
         return to_account
 
-    def clean(self):
-        self.check_account_is_open()
-        return super().clean()
-
 
 class OverdraftLimitForm(RequestForm):
     overdraft_limit = MoneyField(positive=False)
-
-    def clean(self):
-        self.check_account_is_open()
-        return super().clean()
 
 
 class CloseAccountForm(RequestForm):
@@ -126,7 +112,3 @@ class CloseAccountForm(RequestForm):
         label="Yes, close this account",
         error_messages={"required": "Tick the box to confirm that the account should be closed."},
     )
-
-    def clean(self):
-        self.check_account_is_open()
-        return super().clean()

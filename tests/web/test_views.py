@@ -159,10 +159,17 @@ def test_transfer_refusals(teller, accounts):
 
 def test_a_closed_account_refuses_changes_with_a_message(teller, accounts):
     carol = accounts["carol"]
-    for name in ("deposit", "withdraw", "set_overdraft_limit"):
-        field = "overdraft_limit" if name == "set_overdraft_limit" else "amount"
-        response = submit(teller, reverse(name, args=[carol.number]), **{field: "5"})
-        assert "This account is closed" in " ".join(response.context["form"].non_field_errors())
+    before = commands_recorded()
+    for name, data in {
+        "deposit": {"amount": "5"},
+        "withdraw": {"amount": "5"},
+        "set_overdraft_limit": {"overdraft_limit": "5"},
+        "transfer": {"to_account": accounts["bob"].number, "amount": "5"},
+        "close_account": {"confirm": "on"},
+    }.items():
+        response = submit(teller, reverse(name, args=[carol.number]), **data)
+        assert "This account is closed" in " ".join(response.context["form"].non_field_errors()), name
+    assert commands_recorded() == before
     page = teller.get(reverse("account_detail", args=[carol.number]))
     assert b"Deposit</a>" not in page.content and b"closed" in page.content
 
