@@ -48,7 +48,28 @@ def run_worker_process(
     worker.stop()
 
 
-class ProcessRunner(Runner[Any]):
+class PullingRunner(Runner[Any]):
+    """What the processes and Ray runners share: the applications they run (names,
+    by default all those of default_names) and how often idle followers look for work."""
+
+    def __init__(
+        self,
+        system: System,
+        env: EnvType | None = None,
+        names: list[str] | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
+        super().__init__(system, env)
+        self.env_dict = dict(env or {})
+        self.names = list(names) if names is not None else self.default_names(system)
+        self.poll_interval = poll_interval
+
+    @staticmethod
+    def default_names(system: System) -> list[str]:
+        return list(system.followers)
+
+
+class ProcessRunner(PullingRunner):
     """Runs each follower application of the system in its own OS process.
 
     The processes share the Django database (MariaDB, PostgreSQL or a SQLite file);
@@ -64,16 +85,13 @@ class ProcessRunner(Runner[Any]):
         names: list[str] | None = None,
         poll_interval: float = 0.5,
     ) -> None:
-        super().__init__(system, env)
-        self.env_dict = dict(env or {})
+        super().__init__(system, env, names, poll_interval)
         if self.env_dict.get("PERSISTENCE_MODULE", IN_MEMORY) == IN_MEMORY:
             msg = (
                 "the 'processes' runner needs a database its processes share "
                 "(persistence 'django'); events in memory live in one process only"
             )
             raise ValueError(msg)
-        self.names = list(names) if names is not None else list(system.followers)
-        self.poll_interval = poll_interval
         self.apps: dict[str, Application[Any]] = {}
         self.processes: list[multiprocessing.process.BaseProcess] = []
         self.context = multiprocessing.get_context("spawn")
@@ -205,7 +223,8 @@ class ApplicationActor:
         from bankproject.worker import FollowerLoop, close_database_connection
 
         if isinstance(self.app, Leader):
-            followers = [actors[f] for f in self.system.leads.get(self.name, [])]
+            # Followers run elsewhere (runsystem --apps) poll the database instead.
+            followers = [actors[f] for f in self.system.leads.get(self.name, []) if f in actors]
             self.app.lead(ActorPrompt(self.name, followers))
         if self.name not in self.system.followers:
             return
@@ -320,7 +339,7 @@ class ApplicationProxy:
             raise
 
 
-class RayRunner(Runner[Any]):
+class RayRunner(PullingRunner):
     """Runs each application of the system in a Ray actor.
 
     Followers pull their leaders' notifications through the database (persistence
@@ -335,11 +354,12 @@ class RayRunner(Runner[Any]):
         names: list[str] | None = None,
         poll_interval: float = 0.5,
     ) -> None:
-        super().__init__(system, env)
-        self.env_dict = dict(env or {})
-        self.names = list(names) if names is not None else list(system.nodes)
-        self.poll_interval = poll_interval
+        super().__init__(system, env, names, poll_interval)
         self.actors: dict[str, Any] = {}
+
+    @staticmethod
+    def default_names(system: System) -> list[str]:
+        return list(system.nodes)  # the leaders too: get() returns proxies to every application
 
     def start(self) -> None:
         super().start()

@@ -92,7 +92,6 @@ class FollowerLoop:
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
         self.in_hand: Tracking | None = None
-        self.processed = 0
 
     def process_pending(self, stop: threading.Event | None = None) -> int:
         """Processes what the leaders have that this follower has not, up to a
@@ -124,7 +123,6 @@ class FollowerLoop:
                     leader_name,
                     source.max_notification_id(),
                 )
-        self.processed += done
         return done
 
     def run_until(self, stop: threading.Event) -> None:
@@ -172,10 +170,8 @@ class FollowerLoop:
 
 def close_database_connection() -> None:
     """After an error the connection may be broken: the next use opens a new one."""
-    try:
-        from django.db import connection
-    except ImportError:  # pragma: no cover - Django is always installed here
-        return
+    from django.db import connection
+
     try:
         connection.close()
     except Exception:  # a broken connection may fail to close; it is discarded anyway
