@@ -1,7 +1,9 @@
 """eventsourcing's own recorder test cases, run against the project's persistence module."""
 
+import pytest
 from django.db import connection
 from django.test import TransactionTestCase
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.tests import persistence as eventsourcing_cases
 from eventsourcing_django.models import SnapshotRecord, StoredEventRecord
 
@@ -9,6 +11,7 @@ from bankproject.persistence import (
     BankAggregateRecorder,
     BankApplicationRecorder,
     BankProcessRecorder,
+    batch,
 )
 from tests.database import close_connections_left_by_threads
 
@@ -49,3 +52,20 @@ class TestNonInterleavingNotificationIDs(
 ):
     def create_recorder(self):
         return BankApplicationRecorder(application_name="app", model=StoredEventRecord)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_records_each_position_once_in_order_and_all_or_nothing():
+    recorder = BankProcessRecorder(application_name="follower", model=StoredEventRecord)
+    with pytest.raises(IntegrityError), batch("follower"):
+        recorder.insert_events([], tracking=Tracking("leader", 2))
+        recorder.insert_events([], tracking=Tracking("leader", 3))
+        recorder.insert_events([], tracking=Tracking("leader", 3))
+    assert recorder.max_tracking_id("leader") is None  # nothing of the failed batch is left
+
+    with batch("follower"):
+        recorder.insert_events([], tracking=Tracking("leader", 2))
+        recorder.insert_events([], tracking=Tracking("other leader", 1))
+    with pytest.raises(IntegrityError), batch("follower"):
+        recorder.insert_events([], tracking=Tracking("leader", 1))
+    assert (recorder.max_tracking_id("leader"), recorder.max_tracking_id("other leader")) == (2, 1)
