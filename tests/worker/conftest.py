@@ -55,9 +55,15 @@ class WorkerProcess:
         return "".join(p.read_text() for p in sorted(self.log_dir.glob("worker-*.log")))
 
     def stop(self) -> None:
+        """Stops it cleanly: a worker killed outright can leave its Ray actors running
+        for a while, processing the next test's requests."""
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 @pytest.fixture

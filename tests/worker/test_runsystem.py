@@ -147,10 +147,11 @@ def test_killing_the_worker_in_the_middle_of_a_batch_applies_nothing_twice(bank,
 
 @pytest.mark.not_postgresql
 def test_the_applications_can_be_spread_over_workers(bank, start_worker):
-    start_worker("--apps", "Sagas,SagasProjection", name="sagas")
-    start_worker("--runner", "ray", "--apps", "Accounts,AccountsProjection", name="accounts")
+    sagas = start_worker("--apps", "Sagas,SagasProjection", name="sagas")
+    accounts = start_worker("--runner", "ray", "--apps", "Accounts,AccountsProjection", name="accounts")
     account = bank.commands.open_account("Alice")
     deposit = bank.commands.deposit_funds(account, D("25.00"))
     final = wait_until_final(bank.sagas, [account, deposit], timeout=90)
     assert final[deposit].has_succeeded
     check_read_models(bank.accounts, bank.sagas, [account], [account, deposit])
+    assert accounts.terminate(timeout=30) == 0 and sagas.terminate(timeout=30) == 0
