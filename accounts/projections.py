@@ -6,7 +6,7 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, LRUCache, ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
@@ -14,7 +14,7 @@ from accounts.domain import BankAccount, register_transaction_errors
 from accounts.models import AccountSummary, LedgerEntry
 from bankproject.projections import ReadModelProjection
 from sagas.application import Sagas
-from sagas.domain import TransferFundsSaga
+from sagas.domain import Saga, TransferFundsSaga
 
 
 def account_number(notification_id: int) -> str:
@@ -51,8 +51,23 @@ class AccountsProjection(ReadModelProjection):
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
-        # Reads sagas from the event store to say what moved the money.
+        # Reads sagas from the event store to say what moved the money: only what a
+        # saga starts with (its kind and its accounts), which never changes, so the
+        # sagas of recent transactions are kept in memory as they started.
         self.sagas = Sagas(env=env)
+        self.started_sagas: LRUCache[UUID, Saga] = LRUCache(maxsize=10000)
+
+    def prefetch(self, domain_events: list[Any]) -> None:
+        self.changes.prefetch(AccountSummary, "account_id", {event.originator_id for event in domain_events})
+        saga_ids = {
+            event.transaction_id
+            for event in domain_events
+            if isinstance(event, BankAccount.TransactionAppended) and event.transaction_id is not None
+        }
+        not_kept = [saga_id for saga_id in saga_ids if saga_id not in self.started_sagas.cache]
+        for stored_event in self.sagas.recorder.select_first_events(not_kept):
+            started = self.sagas.mapper.to_domain_event(stored_event)
+            self.started_sagas.put(started.originator_id, started.mutate(None))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -64,9 +79,9 @@ class AccountsProjection(ReadModelProjection):
 
     @policy.register(BankAccount.Opened)
     def _(self, event: BankAccount.Opened, processing_event: ProcessingEvent) -> None:
-        if AccountSummary.objects.filter(account_id=event.originator_id).exists():
+        if self.changes.get(AccountSummary, "account_id", event.originator_id) is not None:
             return
-        AccountSummary.objects.create(
+        summary = AccountSummary(
             account_id=event.originator_id,
             number=account_number(processing_event.tracking.notification_id),
             full_name=event.full_name,
@@ -75,6 +90,7 @@ class AccountsProjection(ReadModelProjection):
             changed_at=event.timestamp,
             version=event.originator_version,
         )
+        self.changes.add(summary, "account_id")
 
     @policy.register(BankAccount.TransactionAppended)
     def _(self, event: BankAccount.TransactionAppended, processing_event: ProcessingEvent) -> None:
@@ -83,7 +99,7 @@ class AccountsProjection(ReadModelProjection):
             return
         summary.balance += event.amount
         kind, counterparty = self.describe_transaction(event)
-        LedgerEntry.objects.create(
+        entry = LedgerEntry(
             account_id=event.originator_id,
             version=event.originator_version,
             transaction_id=event.transaction_id,
@@ -93,43 +109,42 @@ class AccountsProjection(ReadModelProjection):
             counterparty_account_id=counterparty,
             created_at=event.timestamp,
         )
-        self.save_summary(summary, event, "balance")
+        self.changes.add(entry)
+        self.change_summary(summary, event, "balance")
 
     @policy.register(BankAccount.OverdraftLimitSet)
     def _(self, event: BankAccount.OverdraftLimitSet, processing_event: ProcessingEvent) -> None:
         summary = self.summary_to_change(event)
         if summary is not None:
             summary.overdraft_limit = event.overdraft_limit
-            self.save_summary(summary, event, "overdraft_limit")
+            self.change_summary(summary, event, "overdraft_limit")
 
     @policy.register(BankAccount.Closed)
     def _(self, event: BankAccount.Closed, processing_event: ProcessingEvent) -> None:
         summary = self.summary_to_change(event)
         if summary is not None:
             summary.is_closed = True
-            self.save_summary(summary, event, "is_closed")
+            self.change_summary(summary, event, "is_closed")
 
-    @staticmethod
-    def summary_to_change(event: Any) -> AccountSummary | None:
+    def summary_to_change(self, event: Any) -> AccountSummary | None:
         """The account's row, unless it already reflects this event (seen again)."""
-        summary = AccountSummary.objects.select_for_update().get(account_id=event.originator_id)
+        summary = self.changes.get(AccountSummary, "account_id", event.originator_id)
+        if summary is None:
+            msg = f"no account row for {event.originator_id}: its opening was not projected"
+            raise AccountSummary.DoesNotExist(msg)
         return summary if summary.version < event.originator_version else None
 
-    @staticmethod
-    def save_summary(summary: AccountSummary, event: Any, field: str) -> None:
+    def change_summary(self, summary: AccountSummary, event: Any, field: str) -> None:
         summary.version = event.originator_version
         summary.changed_at = event.timestamp
-        summary.save(update_fields=[field, "version", "changed_at"])
+        self.changes.change(summary, field, "version", "changed_at")
 
     def describe_transaction(self, event: Any) -> tuple[str, UUID | None]:
         """The kind of entry and the other account, from the saga that caused it."""
         account_id, credit = event.originator_id, event.amount > 0
         saga = None
         if event.transaction_id is not None:
-            try:
-                saga = self.sagas.get_saga(event.transaction_id)
-            except AggregateNotFoundError:
-                saga = None
+            saga = self.started_saga(event.transaction_id)
         if isinstance(saga, TransferFundsSaga):
             if account_id == saga.credit_account_id:
                 return LedgerEntry.Kind.TRANSFER_IN, saga.debit_account_id
@@ -137,3 +152,16 @@ class AccountsProjection(ReadModelProjection):
                 return LedgerEntry.Kind.REFUND, saga.credit_account_id
             return LedgerEntry.Kind.TRANSFER_OUT, saga.credit_account_id
         return (LedgerEntry.Kind.DEPOSIT if credit else LedgerEntry.Kind.WITHDRAWAL), None
+
+    def started_saga(self, saga_id: UUID) -> Saga | None:
+        """The saga as it started, or None if there is no such saga."""
+        try:
+            return self.started_sagas.get(saga_id)
+        except KeyError:
+            pass
+        try:
+            saga = self.sagas.repository.get(saga_id, version=1)
+        except AggregateNotFoundError:
+            return None
+        self.started_sagas.put(saga_id, saga)
+        return saga

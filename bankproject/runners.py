@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -20,7 +21,7 @@ from eventsourcing.application import Application
 from eventsourcing.system import Leader, Runner, System
 from eventsourcing.utils import EnvType
 
-from bankproject.worker import Prompt, Worker
+from bankproject.worker import CACHED_AGGREGATES_ENV, Prompt, Worker
 
 IN_MEMORY = "eventsourcing.popo"
 
@@ -209,7 +210,8 @@ class ApplicationActor:
         self.name = name
         self.uses_django = database is not None
         if name in system.followers:
-            self.app: Application[Any] = system.follower_cls(name)(env=env)
+            follower_env = {**env, **CACHED_AGGREGATES_ENV} if self.uses_django else env
+            self.app: Application[Any] = system.follower_cls(name)(env=follower_env)
         else:
             self.app = system.leader_cls(name)(env=env)
         self.env = env
@@ -222,10 +224,14 @@ class ApplicationActor:
         """Follows this application's leaders and leads its followers."""
         from bankproject.worker import FollowerLoop, close_database_connection
 
+        prompt = None
         if isinstance(self.app, Leader):
             # Followers run elsewhere (runsystem --apps) poll the database instead.
             followers = [actors[f] for f in self.system.leads.get(self.name, []) if f in actors]
-            self.app.lead(ActorPrompt(self.name, followers))
+            prompt = ActorPrompt(
+                self.name, followers, held=lambda: self.loop is not None and self.loop.batching
+            )
+            self.app.lead(prompt)
         if self.name not in self.system.followers:
             return
         sources: dict[str, Any] = {}
@@ -248,6 +254,8 @@ class ApplicationActor:
             on_error=close_database_connection if self.uses_django else None,
             batch=batch,
         )
+        if prompt is not None:
+            self.loop.after_batch = [prompt]
         self.thread = threading.Thread(target=self.loop.run_until, args=(self.stopping,), daemon=True)
         self.thread.start()
 
@@ -284,12 +292,19 @@ class ActorPrompt(Prompt):
     """Prompts follower actors without waiting for them: Sagas and Accounts follow
     each other, so a leader that waited for its follower could wait for ever."""
 
-    def __init__(self, leader_name: str, follower_actors: list[Any]) -> None:
-        super().__init__([])
+    def __init__(
+        self, leader_name: str, follower_actors: list[Any], held: Callable[[], bool] = lambda: False
+    ) -> None:
+        super().__init__([], held)
         self.leader_name = leader_name
         self.follower_actors = follower_actors
 
     def receive_recording_event(self, new_recording_event: Any) -> None:
+        if not self.held():
+            self.set()
+
+    def set(self) -> None:
+        """Prompts the followers (also called by the leader's loop when a batch commits)."""
         for actor in self.follower_actors:
             actor.prompt.remote(self.leader_name)
 

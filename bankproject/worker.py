@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Cache, LRUCache
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.system import Follower, Leader, RecordingEvent, RecordingEventReceiver, System
 
@@ -57,14 +57,41 @@ class NotificationSource(Protocol):
 
 class Prompt(RecordingEventReceiver[Any]):
     """Wakes follower loops (in this process or, with multiprocessing events, in others)
-    when a leader has recorded new events."""
+    when a leader has recorded new events.
 
-    def __init__(self, wakeups: Iterable[Any]) -> None:
+    While held (the leader is in the middle of a batch, whose events the followers
+    cannot see yet) it does nothing: the leader's loop wakes them when the batch commits.
+    """
+
+    def __init__(self, wakeups: Iterable[Any], held: Callable[[], bool] = lambda: False) -> None:
         self.wakeups = list(wakeups)
+        self.held = held
 
     def receive_recording_event(self, new_recording_event: RecordingEvent[Any]) -> None:
+        if self.held():
+            return
         for wakeup in self.wakeups:
             wakeup.set()
+
+
+# Followers run by a FollowerLoop keep the aggregates they write in memory between
+# notifications (eventsourcing's aggregate cache, put to after each recording, never
+# fast-forwarded from the database): each follower is its aggregates' only writer in
+# the system, and the loop empties the cache when that may not hold (see process_pending).
+CACHED_AGGREGATES_ENV = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "n"}
+
+
+def forget_cached_aggregates(app: Application[Any]) -> None:
+    """Empties the application's aggregate cache.
+
+    eventsourcing's Repository has no method for this: its cache is replaced
+    with a new, empty one of the same size.
+    """
+    cache = app.repository.cache
+    if isinstance(cache, LRUCache):
+        app.repository.cache = LRUCache(maxsize=cache.maxsize)
+    elif cache is not None:
+        app.repository.cache = Cache()
 
 
 class FollowerLoop:
@@ -92,37 +119,60 @@ class FollowerLoop:
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
         self.in_hand: Tracking | None = None
+        # A follower may read at once what a batch's events will need (see
+        # bankproject.projections.ReadModelProjection.prefetch).
+        self.prefetch: Callable[[list[Any]], None] | None = getattr(follower, "prefetch", None)
+        self.batching = False  # prompts wait for the batch to commit
+        # The tracking positions this loop saw at the end of its last batch; None
+        # when unknown, as at the start and after a failed batch.
+        self.positions: dict[str, int | None] | None = None
 
     def process_pending(self, stop: threading.Event | None = None) -> int:
-        """Processes what the leaders have that this follower has not, up to a
-        batch per leader. Returns how many notifications it processed."""
+        """Processes, in one batch, what the leaders have that this follower has not:
+        up to limit notifications per leader. Returns how many it processed."""
         done = 0
-        for leader_name, source in self.leaders.items():
-            position = self.follower.recorder.max_tracking_id(leader_name)
-            notifications = source.select_notifications(
-                start=position,
-                limit=self.batch_size,
-                topics=self.follower.topics,
-                inclusive_of_start=False,
-            )
-            for domain_event, tracking in self.follower.convert_notifications(leader_name, notifications):
-                if stop is not None and stop.is_set():
-                    return done
-                self.in_hand = tracking
-                self.follower.process_event(domain_event, tracking)
-                self.in_hand = None
-                done += 1
-            if notifications:
-                last = notifications[-1].id
-                logger.info(
-                    "%s processed %d notifications of %s, up to %d (%s's last: %s)",
-                    self.name,
-                    len(notifications),
-                    leader_name,
-                    last,
-                    leader_name,
-                    source.max_notification_id(),
-                )
+        recorder = self.follower.recorder
+        try:
+            with self.batch():
+                self.batching = True
+                # Read inside the batch: no other processor of this follower records meanwhile.
+                positions = {leader: recorder.max_tracking_id(leader) for leader in self.leaders}
+                if positions != self.positions:
+                    # Another processor of this follower (or none yet) recorded these
+                    # positions: what it wrote is not in this loop's cache.
+                    forget_cached_aggregates(self.follower)
+                for leader_name, source in self.leaders.items():
+                    notifications = source.select_notifications(
+                        start=positions[leader_name],
+                        limit=self.limit,
+                        topics=self.follower.topics,
+                        inclusive_of_start=False,
+                    )
+                    events = list(self.follower.convert_notifications(leader_name, notifications))
+                    if self.prefetch is not None and events:
+                        self.prefetch([domain_event for domain_event, _ in events])
+                    for domain_event, tracking in events:
+                        if stop is not None and stop.is_set():
+                            break  # what is done so far commits
+                        self.in_hand = tracking
+                        self.follower.process_event(domain_event, tracking)
+                        positions[leader_name] = tracking.notification_id
+                        done += 1
+                    self.in_hand = None
+        except BaseException:
+            # The batch rolled back: so must every aggregate it cached.
+            self.positions = None
+            forget_cached_aggregates(self.follower)
+            raise
+        finally:
+            self.batching = False
+        self.positions = positions
+        self.limit = self.batch_size
+        if done:
+            for wakeup in self.after_batch:
+                wakeup.set()  # now that the batch's events are visible
+            if logger.isEnabledFor(logging.INFO):
+                logger.info("%s processed %d notifications, up to %s", self.name, done, positions)
         return done
 
     def run_until(self, stop: threading.Event) -> None:
@@ -210,8 +260,9 @@ class Worker:
         if unknown:
             msg = f"not follower applications of the system: {sorted(unknown)}"
             raise ValueError(msg)
+        follower_env = {**env, **CACHED_AGGREGATES_ENV} if uses_django else env
         self.apps: dict[str, Application[Any]] = {
-            name: system.follower_cls(name)(env=env) for name in self.names
+            name: system.follower_cls(name)(env=follower_env) for name in self.names
         }
         sources = dict(notification_sources or {})
         for leader_name in {leader for name in self.names for leader in system.follows[name]}:
@@ -243,7 +294,8 @@ class Worker:
                 followers_elsewhere = [
                     wakeups[f] for f in system.leads[name] if f not in self.loops and f in wakeups
                 ]
-                app.lead(Prompt(followers_here + followers_elsewhere))
+                loop = self.loops[name]
+                app.lead(Prompt(followers_here + followers_elsewhere, held=lambda loop=loop: loop.batching))
                 # Prompted again once the batch commits: before, its events are not visible.
                 self.loops[name].after_batch = followers_here + followers_elsewhere
         self.stopping = threading.Event()

@@ -163,8 +163,9 @@ class Sagas(ProcessApplication):
         super().register_transcodings(transcoder)
         register_transaction_errors(transcoder)
 
-    def get_saga(self, saga_id: UUID) -> Saga:
-        return self.repository.get(saga_id)
+    def get_saga(self, saga_id: UUID, *, copy: bool = True) -> Saga:
+        """The saga, as recorded (copy: see BankAccountApplication.get_account)."""
+        return self.repository.get(saga_id, deepcopy_from_cache=copy)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
@@ -210,7 +211,7 @@ class Sagas(ProcessApplication):
         if transaction_id is None:
             return  # not caused by a saga (a direct action on Accounts)
         try:
-            saga = self.get_saga(transaction_id)
+            saga = self.get_saga(transaction_id, copy=False)
         except AggregateNotFoundError:
             return
         saga.record_answer(account_id, error)

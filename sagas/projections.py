@@ -7,6 +7,7 @@ from typing import Any
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.utils import get_topic
 
 from accounts.domain import (
     AccountClosedError,
@@ -84,9 +85,30 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
     return f"Refused: {error}"
 
 
+COMMANDS = (OpenAccount, DepositFunds, WithdrawFunds, TransferFunds, SetOverdraftLimit, CloseAccount)
+SAGAS = (
+    OpenAccountSaga,
+    DepositFundsSaga,
+    WithdrawFundsSaga,
+    TransferFundsSaga,
+    SetOverdraftLimitSaga,
+    CloseAccountSaga,
+)
+
+
 class SagasProjection(ReadModelProjection):
     name = "SagasProjection"
     read_models = (SagaSummary,)
+    # Only what changes a row: a saga's requests to Accounts are not read at all.
+    topics = (
+        *(get_topic(command.Requested) for command in COMMANDS),
+        *(get_topic(saga.Started) for saga in SAGAS),
+        get_topic(Saga.Succeeded),
+        get_topic(Saga.Errored),
+    )
+
+    def prefetch(self, domain_events: list[Any]) -> None:
+        self.changes.prefetch(SagaSummary, "saga_id", {event.originator_id for event in domain_events})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -103,30 +125,31 @@ class SagasProjection(ReadModelProjection):
         summary.submitted_by = command.submitted_by
         summary.request_id = command.request_id or ""
         summary.created_at = event.timestamp  # when the teller submitted it
-        summary.save()
+        self.changes.change(summary, "submitted_by", "request_id", "created_at")
 
     @policy.register(Saga.Created)
     def _(self, event: Saga.Created, processing_event: ProcessingEvent) -> None:
-        self.summary(event.mutate(None), event).save()
+        self.summary(event.mutate(None), event)
 
     @policy.register(Saga.Succeeded)
     def _(self, event: Saga.Succeeded, processing_event: ProcessingEvent) -> None:
-        SagaSummary.objects.filter(saga_id=event.originator_id).update(
-            status=SagaSummary.Status.SUCCEEDED, finished_at=event.timestamp
-        )
+        summary = self.changes.get(SagaSummary, "saga_id", event.originator_id)
+        summary.status = SagaSummary.Status.SUCCEEDED
+        summary.finished_at = event.timestamp
+        self.changes.change(summary, "status", "finished_at")
 
     @policy.register(Saga.Errored)
     def _(self, event: Saga.Errored, processing_event: ProcessingEvent) -> None:
-        summary = SagaSummary.objects.get(saga_id=event.originator_id)
+        summary = self.changes.get(SagaSummary, "saga_id", event.originator_id)
         summary.status = SagaSummary.Status.FAILED
         summary.errors = " ".join(describe_failure(summary, error) for error in event.errors)
         summary.finished_at = event.timestamp
-        summary.save(update_fields=["status", "errors", "finished_at"])
+        self.changes.change(summary, "status", "errors", "finished_at")
 
-    @staticmethod
-    def summary(request: Command | Saga, event: Any) -> SagaSummary:
+    def summary(self, request: Command | Saga, event: Any) -> SagaSummary:
         """The request's row, made from whichever of its command or saga comes first."""
-        summary = SagaSummary.objects.filter(saga_id=request.id).first()
+        summary = self.changes.get(SagaSummary, "saga_id", request.id)
         if summary is None:
             summary = SagaSummary(saga_id=request.id, created_at=event.timestamp, **request_fields(request))
+            self.changes.add(summary, "saga_id")
         return summary

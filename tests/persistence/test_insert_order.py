@@ -110,7 +110,25 @@ PERSISTENCE_MODULES = [
 
 @pytest.mark.parametrize(("persistence_module", "loses_events"), PERSISTENCE_MODULES)
 def test_a_follower_processes_each_event_once_while_writer_processes_race(persistence_module, loses_events):
-    writer_count, saves_per_writer = 4, 250
+    # A race need not interleave badly every time: the library alone is given three
+    # runs to lose an event (it loses dozens in most runs); the project's module must
+    # lose none in its one run.
+    attempts = 3 if loses_events else 1
+    for _ in range(attempts):
+        saved, processed = race(persistence_module)
+        assert len(processed) == len(set(processed)), "a notification was processed twice"
+        if set(processed) != saved:
+            break
+    if loses_events:
+        assert set(processed) < saved, f"the follower was expected to skip some events in {attempts} runs"
+    else:
+        assert set(processed) == saved
+
+
+def race(persistence_module, writer_count=4, saves_per_writer=250):
+    """Writer processes save while a follower pulls; returns the ids saved and processed."""
+    StoredEventRecord.objects.filter(application_name=RaceLeader.name).delete()
+    NotificationTrackingRecord.objects.filter(application_name=RaceFollower.name).delete()
     leader = RaceLeader(env={"PERSISTENCE_MODULE": persistence_module})
     follower = RaceFollower(env=persistence_env("django"))
     follower.follow(leader.name, leader.notification_log)
@@ -145,8 +163,4 @@ def test_a_follower_processes_each_event_once_while_writer_processes_race(persis
         ).values_list("notification_id", flat=True)
     )
     assert len(saved) == writer_count * saves_per_writer
-    assert len(processed) == len(set(processed)), "a notification was processed twice"
-    if loses_events:
-        assert set(processed) < saved, "the follower was expected to skip some events"
-    else:
-        assert set(processed) == saved
+    return saved, processed

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test import TransactionTestCase
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.tests import persistence as eventsourcing_cases
-from eventsourcing_django.models import SnapshotRecord, StoredEventRecord
+from eventsourcing_django.models import NotificationTrackingRecord, SnapshotRecord, StoredEventRecord
 
 from bankproject.persistence import (
     BankAggregateRecorder,
@@ -64,8 +64,15 @@ def test_a_batch_records_each_position_once_in_order_and_all_or_nothing():
     assert recorder.max_tracking_id("leader") is None  # nothing of the failed batch is left
 
     with batch("follower"):
-        recorder.insert_events([], tracking=Tracking("leader", 2))
+        recorder.insert_events([], tracking=Tracking("leader", 1))
         recorder.insert_events([], tracking=Tracking("other leader", 1))
+        recorder.insert_events([], tracking=Tracking("leader", 2))
     with pytest.raises(IntegrityError), batch("follower"):
         recorder.insert_events([], tracking=Tracking("leader", 1))
     assert (recorder.max_tracking_id("leader"), recorder.max_tracking_id("other leader")) == (2, 1)
+    # One row per leader and batch: its last position.
+    rows = NotificationTrackingRecord.objects.filter(application_name="follower")
+    assert sorted(rows.values_list("upstream_application_name", "notification_id")) == [
+        ("leader", 2),
+        ("other leader", 1),
+    ]

@@ -27,12 +27,12 @@ def test_a_failing_notification_is_retried_and_held_up_only_its_follower(bank, m
         get_account = Accounts.get_account
         lock = threading.Lock()
 
-        def flaky_get_account(self, account_id):
+        def flaky_get_account(self, account_id, **kwargs):
             with lock:
                 if failures_left[0]:
                     failures_left[0] -= 1
                     raise ConnectionError("database went away")
-            return get_account(self, account_id)
+            return get_account(self, account_id, **kwargs)
 
         monkeypatch.setattr(Accounts, "get_account", flaky_get_account)
         caplog.set_level(logging.ERROR, logger="bank.worker")

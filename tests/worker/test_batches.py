@@ -1,0 +1,128 @@
+"""Batches and the aggregates a follower keeps in memory between them.
+
+Each test drives the follower loops by hand, one batch at a time, so that the
+order in which processors take turns is exactly the one that matters.
+"""
+
+from decimal import Decimal as D
+
+from eventsourcing.persistence import IntegrityError
+
+from accounts.application import Accounts
+from bankproject.system import BankAccountSystem, persistence_env
+from bankproject.worker import Worker
+
+
+def workers(*names):
+    return [Worker(BankAccountSystem(), persistence_env("django"), [name]) for name in names]
+
+
+def loop(worker):
+    (follower_loop,) = worker.loops.values()
+    return follower_loop
+
+
+def settle(*loops):
+    while sum(each.process_pending() for each in loops):
+        pass
+
+
+def test_a_follower_keeps_the_aggregates_it_writes_between_batches(bank):
+    sagas, accounts = workers("Sagas", "Accounts")
+    account = bank.commands.open_account("Alice")
+    settle(loop(sagas), loop(accounts))
+    assert account in loop(accounts).follower.repository.cache.cache
+    bank.commands.deposit_funds(account, D("10.00"))
+    settle(loop(sagas), loop(accounts))
+    cached = loop(accounts).follower.repository.cache.get(account)
+    assert cached.balance == D("10.00") == bank.accounts.get_balance(account)
+
+
+def test_a_failed_batch_leaves_nothing_of_itself_in_memory(bank, monkeypatch):
+    sagas, accounts = workers("Sagas", "Accounts")
+    account = bank.commands.open_account("Alice")
+    settle(loop(sagas), loop(accounts))
+    first = bank.commands.deposit_funds(account, D("10.00"))
+    second = bank.commands.deposit_funds(account, D("5.00"))
+    loop(sagas).process_pending()  # both credits requested
+
+    # The batch credits 10.00 to the cached account, then fails on the second credit.
+    answer = Accounts.answer
+    calls = []
+
+    def answer_then_fail(self, request, *args):
+        calls.append(request.originator_id)
+        if request.originator_id == second and calls.count(second) == 1:
+            raise ConnectionError("database went away")
+        return answer(self, request, *args)
+
+    monkeypatch.setattr(Accounts, "answer", answer_then_fail)
+    try:
+        loop(accounts).process_pending()
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the batch did not fail")
+    assert bank.accounts.get_balance(account) == 0  # rolled back
+
+    settle(loop(sagas), loop(accounts))
+    assert calls == [first, second, first, second]
+    assert bank.accounts.get_balance(account) == D("15.00")  # not 25.00
+    versions = [event.originator_version for event in bank.accounts.events.get(account)]
+    assert versions == [1, 2, 3]
+    assert bank.sagas.get_saga(first).has_succeeded and bank.sagas.get_saga(second).has_succeeded
+
+
+def test_a_follower_forgets_what_it_kept_when_another_processor_has_been_at_work(bank):
+    """Two processors of Sagas take turns: each must see what the other recorded.
+
+    Kept from before, processor A's saga would still wait for the debit, and would
+    take the credit's answer as one it is not waiting for: the transfer would never end.
+    """
+    sagas_a, sagas_b, accounts = workers("Sagas", "Sagas", "Accounts")
+    alice = bank.commands.open_account("Alice")
+    bob = bank.commands.open_account("Bob")
+    bank.commands.deposit_funds(alice, D("100.00"))
+    settle(loop(sagas_a), loop(accounts))
+
+    transfer = bank.commands.transfer_funds(alice, bob, D("30.00"))
+    loop(sagas_a).process_pending()  # A starts the saga: debit requested
+    loop(accounts).process_pending()  # debited
+    loop(sagas_b).process_pending()  # B takes the answer: credit requested
+    loop(accounts).process_pending()  # credited
+    loop(sagas_a).process_pending()  # A takes the credit's answer
+    assert bank.sagas.get_saga(transfer).has_succeeded
+    assert (bank.accounts.get_balance(alice), bank.accounts.get_balance(bob)) == (D("70.00"), D("30.00"))
+
+
+def test_a_processor_that_lost_the_race_to_another_starts_again_from_the_database(bank):
+    """Within a batch, a processor whose kept aggregate is older than the recorded
+    one is refused by the store (its next version exists); it forgets and retries."""
+    sagas, accounts_a, accounts_b = workers("Sagas", "Accounts", "Accounts")
+    account = bank.commands.open_account("Alice")
+    settle(loop(sagas), loop(accounts_a))
+    bank.commands.deposit_funds(account, D("10.00"))
+    settle(loop(sagas), loop(accounts_b))  # B credits; A still keeps version 1
+
+    # A's positions are stale too: it forgets before it even reads.
+    bank.commands.deposit_funds(account, D("5.00"))
+    loop(sagas).process_pending()
+    loop(accounts_a).process_pending()
+    assert bank.accounts.get_balance(account) == D("15.00")
+
+    # And where the positions agree but the store does not: the version clash is refused.
+    loop(accounts_a).follower.repository.cache.put(account, stale_copy(bank, account, version=2))
+    bank.commands.deposit_funds(account, D("1.00"))
+    loop(sagas).process_pending()
+    try:
+        loop(accounts_a).process_pending()
+    except IntegrityError:
+        pass
+    else:
+        raise AssertionError("a stale aggregate was written")
+    settle(loop(sagas), loop(accounts_a))
+    assert bank.accounts.get_balance(account) == D("16.00")
+
+
+def stale_copy(bank, account_id, version):
+    return bank.accounts.repository.get(account_id, version=version)
