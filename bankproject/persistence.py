@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from django.db import connections, router, transaction
+from django.db.models import Model
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing_django import factory, models, recorders
@@ -43,16 +45,52 @@ def serialise_inserts(application_name: str, using: str | None) -> None:
     connection = connections[alias]
     if connection.vendor == "sqlite":
         return
-    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; PostgreSQL's ON CONFLICT needs one.
-    conflict_target = (
-        ["application_name"] if connection.features.supports_update_conflicts_with_target else None
-    )
-    EventInsertLock.objects.using(alias).bulk_create(
+    insert_rows(
+        EventInsertLock,
         [EventInsertLock(application_name=application_name, last_locked_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=conflict_target,
         update_fields=["last_locked_at"],
+        unique_fields=["application_name"],
+        using=alias,
     )
+
+
+def insert_rows(
+    model: type[Model],
+    rows: list[Model],
+    update_fields: list[str] | None = None,
+    unique_fields: list[str] | None = None,
+    using: str | None = None,
+) -> None:
+    """Inserts new rows with one statement; with update_fields, rows that exist
+    already (by unique_fields, the primary key if not given) have those fields updated.
+
+    In SQL rather than through the ORM: Django's bulk_create and bulk_update
+    build and compile expressions per row and field (bulk_update a CASE per field
+    and row), which costs many times the write itself on the hot paths (the insert
+    lock, read models). Values are converted by the model's own fields, and the
+    upsert clause is the database backend's own.
+    """
+    if not rows:
+        return
+    connection = connections[using or router.db_for_write(model)]
+    meta = model._meta
+    with_pk = update_fields is not None and unique_fields is None  # rows read from the table
+    fields = [field for field in meta.concrete_fields if with_pk or not field.primary_key]
+    params = [
+        field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields
+    ]
+    quote = connection.ops.quote_name
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([row_sql] * len(rows))}"
+    )
+    if update_fields is not None:
+        columns = [meta.get_field(name).column for name in update_fields]
+        unique_columns = [meta.get_field(name).column for name in unique_fields or [meta.pk.name]]
+        sql += " " + connection.ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, columns, unique_columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 class PendingWrites(Protocol):
@@ -125,7 +163,10 @@ class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
     COLUMNS = ("application_name", "originator_id", "originator_version", "topic", "state")
 
     def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        """Inserts the events with one statement and returns their ids.
+        return self.insert_rows(stored_events, returning_ids=True)
+
+    def insert_rows(self, stored_events: list[StoredEvent], returning_ids: bool) -> list[int]:
+        """Inserts the events with one statement, in order; returns their ids if asked.
 
         In SQL rather than through the ORM (eventsourcing-django saves a model
         instance per event): building model instances and compiling the query cost
@@ -152,9 +193,12 @@ class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
         quote = connection.ops.quote_name
         insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        rows = ", ".join([row] * len(stored_events))
         with connection.cursor() as cursor:
+            if not returning_ids:
+                cursor.execute(f"{insert} VALUES {rows}", params)
+                return []
             if connection.features.can_return_rows_from_bulk_insert:
-                rows = ", ".join([row] * len(stored_events))
                 cursor.execute(f"{insert} VALUES {rows} RETURNING {quote(meta.pk.column)}", params)
                 return [notification_id for (notification_id,) in cursor.fetchall()]
             # Without RETURNING (MySQL): one row at a time, each with its own id.
@@ -195,6 +239,15 @@ class BankApplicationRecorder(BankAggregateRecorder, recorders.DjangoApplication
 
 
 class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecorder):
+    """Records a follower's events with its tracking positions.
+
+    In a batch, events are not inserted one notification at a time: they are
+    kept and inserted with one statement when the batch ends, or before anything
+    reads this application's events within it (a snapshot, an aggregate not in
+    memory). They have no notification ids until then, so nothing is prompted
+    on their recording; the follower's loop prompts once the batch commits.
+    """
+
     def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
         tracking: Tracking | None = kwargs.get("tracking")
         if tracking is not None:
@@ -211,17 +264,40 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
                     f"not recording {tracking.notification_id}"
                 )
                 raise IntegrityError(msg)
+        if in_batch(self.application_name):
+            self.pending_events().stored_events += stored_events
+            if tracking is not None:
+                _batch.positions[tracking.application_name] = tracking.notification_id  # row at the end
+            return []
         notification_ids = super()._insert_events(stored_events)
         if tracking is not None:
-            if in_batch(self.application_name):
-                _batch.positions[tracking.application_name] = tracking.notification_id  # row at the end
-            else:
-                models.NotificationTrackingRecord(
-                    application_name=self.application_name,
-                    upstream_application_name=tracking.application_name,
-                    notification_id=tracking.notification_id,
-                ).save(using=self.using)
+            models.NotificationTrackingRecord(
+                application_name=self.application_name,
+                upstream_application_name=tracking.application_name,
+                notification_id=tracking.notification_id,
+            ).save(using=self.using)
         return notification_ids
+
+    def pending_events(self) -> PendingEvents:
+        return before_batch_commits("events", lambda: PendingEvents(self))
+
+    def select_events(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        if in_batch(self.application_name):
+            self.pending_events().write()  # what the batch recorded is read too
+        return super().select_events(*args, **kwargs)
+
+
+class PendingEvents:
+    """Events a batch has recorded and not yet inserted."""
+
+    def __init__(self, recorder: BankProcessRecorder) -> None:
+        self.recorder = recorder
+        self.stored_events: list[StoredEvent] = []
+
+    @recorders.errors
+    def write(self) -> None:
+        stored_events, self.stored_events = self.stored_events, []
+        self.recorder.insert_rows(stored_events, returning_ids=False)
 
 
 class Factory(factory.Factory):

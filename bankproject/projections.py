@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connections, models, router, transaction
+from django.db import models, transaction
 from eventsourcing.persistence import Tracking
 from eventsourcing.system import ProcessApplication
 
-from bankproject.persistence import before_batch_commits, in_batch, serialise_inserts
+from bankproject.persistence import before_batch_commits, in_batch, insert_rows, serialise_inserts
 
 
 class ReadModelChanges:
@@ -73,19 +73,9 @@ class ReadModelChanges:
 
     def write(self) -> None:
         for model, rows in self.added.items():
-            model.objects.bulk_create(rows)
+            insert_rows(model, rows)
         for model, changed in self.changed.items():
-            # Django's bulk_update compiles a CASE per field and row, which costs far
-            # more than the update; rows read here are written back whole instead, as
-            # one insert of rows that all exist, updating the changed fields.
-            features = connections[router.db_for_write(model)].features
-            with_target = features.supports_update_conflicts_with_target
-            model.objects.bulk_create(
-                changed.values(),
-                update_conflicts=True,
-                unique_fields=[model._meta.pk.name] if with_target else None,  # MySQL takes none
-                update_fields=sorted(self.changed_fields[model]),
-            )
+            insert_rows(model, list(changed.values()), update_fields=sorted(self.changed_fields[model]))
         self.__init__()  # type: ignore[misc]
 
 

@@ -104,6 +104,7 @@ class FollowerLoop:
         *,
         batch_size: int = 100,
         poll_interval: float = 0.5,
+        linger: float = 0.01,
         wakeup: Any = None,
         on_error: Callable[[], None] | None = None,
         batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
@@ -117,6 +118,7 @@ class FollowerLoop:
         self.on_error = on_error
         self.batch = batch
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
+        self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
         self.in_hand: Tracking | None = None
         # A follower may read at once what a batch's events will need (see
@@ -210,6 +212,12 @@ class FollowerLoop:
             failures = 0
             if done:
                 idle_wait = 0.005
+                if done < self.limit:
+                    # Not a full batch: the load is light, or it is heavy and each batch
+                    # is taken as soon as a few notifications arrive. A moment's wait
+                    # lets more arrive, so that under load a batch's fixed costs (its
+                    # queries, lock and commit) are shared by many notifications.
+                    stop.wait(self.linger)
                 continue
             if self.wakeup.wait(timeout=idle_wait):
                 self.wakeup.clear()

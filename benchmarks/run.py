@@ -101,10 +101,12 @@ def saves_per_s(seconds: float) -> float:
     return rate(count, time.perf_counter() - started)
 
 
-def start_worker() -> subprocess.Popen:
+def start_worker(runner: str) -> subprocess.Popen:
     env = {**os.environ, "BANK_LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
-        [sys.executable, "manage.py", "runsystem", "--poll-interval", "0.05"], cwd=PROJECT_DIR, env=env
+        [sys.executable, "manage.py", "runsystem", "--runner", runner, "--poll-interval", "0.05"],
+        cwd=PROJECT_DIR,
+        env=env,
     )
 
 
@@ -255,14 +257,24 @@ def account_load_ms(transactions: int, repeats: int = 20) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a reduced run of a few minutes")
+    parser.add_argument(
+        "--runner",
+        choices=["threads", "processes", "ray"],
+        default="processes",
+        help="how runsystem runs the applications (default: processes, one per application)",
+    )
     args = parser.parse_args()
     size = SIZES["quick" if args.quick else "full"]
     set_up_django()
 
-    figures: dict[str, object] = {"mode": "quick" if args.quick else "full", "sizes": size}
+    figures: dict[str, object] = {
+        "mode": "quick" if args.quick else "full",
+        "runner": args.runner,
+        "sizes": size,
+    }
     figures["db_commits_per_s"] = db_commits_per_s(3)
     figures["saves_per_s"] = saves_per_s(3)
-    worker = start_worker()
+    worker = start_worker(args.runner)
     try:
         figures["transfers_per_s"] = transfers_per_s(size["accounts"], size["transfers"])
         figures["latency_ms"] = latency_ms(size["latency_seconds"])
