@@ -20,22 +20,30 @@ class FollowerPosition:
 
 
 def follower_positions(system: System) -> list[FollowerPosition]:
+    followers, leaders = list(system.follows), list(system.leads)
+    tracked = {
+        (row["application_name"], row["upstream_application_name"]): row["position"]
+        for row in NotificationTrackingRecord.objects.filter(application_name__in=followers)
+        .values("application_name", "upstream_application_name")
+        .annotate(position=Max("notification_id"))
+    }
+    last_ids = dict(
+        StoredEventRecord.objects.filter(application_name__in=leaders)
+        .values("application_name")
+        .annotate(last=Max("id"))
+        .values_list("application_name", "last")
+    )
     positions = []
-    for follower, leaders in system.follows.items():
+    for follower, leaders_followed in system.follows.items():
         topics = system.follower_cls(follower).topics
-        for leader in leaders:
-            position = NotificationTrackingRecord.objects.filter(
-                application_name=follower, upstream_application_name=leader
-            ).aggregate(position=Max("notification_id"))["position"]
-            leader_position = StoredEventRecord.objects.filter(
-                application_name=leader, id__gt=position or 0
-            ).aggregate(last=Max("id"))["last"]
+        for leader in leaders_followed:
+            position = tracked.get((follower, leader))
             positions.append(
                 FollowerPosition(
                     follower,
                     leader,
                     position,
-                    leader_position if leader_position is not None else position,
+                    last_ids.get(leader, position),
                     notification_count(leader, topics, after=position),
                 )
             )

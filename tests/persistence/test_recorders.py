@@ -1,9 +1,11 @@
 """eventsourcing's own recorder test cases, run against the project's persistence module."""
 
+from uuid import uuid4
+
 import pytest
 from django.db import connection
 from django.test import TransactionTestCase
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.tests import persistence as eventsourcing_cases
 from eventsourcing_django.models import NotificationTrackingRecord, SnapshotRecord, StoredEventRecord
 
@@ -76,3 +78,34 @@ def test_a_batch_records_each_position_once_in_order_and_all_or_nothing():
         ("leader", 2),
         ("other leader", 1),
     ]
+
+
+def stored_event(originator_id, version):
+    return StoredEvent(originator_id=originator_id, originator_version=version, topic="topic", state=b"{}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_inserts_its_events_together_at_its_end_or_before_they_are_read():
+    recorder = BankProcessRecorder(application_name="follower", model=StoredEventRecord)
+    first, second = uuid4(), uuid4()
+    with batch("follower"):
+        assert recorder.insert_events([stored_event(first, 1)], tracking=Tracking("leader", 1)) == []
+        assert not StoredEventRecord.objects.filter(application_name="follower").exists()  # not yet
+        assert [e.originator_version for e in recorder.select_events(first)] == [1]  # inserted to be read
+        recorder.insert_events(
+            [stored_event(first, 2), stored_event(second, 1)], tracking=Tracking("leader", 2)
+        )
+    notifications = recorder.select_notifications(start=None, limit=10)
+    assert [(n.originator_id, n.originator_version) for n in notifications] == [
+        (first, 1),
+        (first, 2),
+        (second, 1),
+    ]
+    assert [n.id for n in notifications] == sorted({n.id for n in notifications})
+
+    # A clash found when the batch's events are inserted rolls the whole batch back.
+    with pytest.raises(IntegrityError), batch("follower"):
+        recorder.insert_events([stored_event(uuid4(), 1)], tracking=Tracking("leader", 3))
+        recorder.insert_events([stored_event(second, 1)], tracking=Tracking("leader", 4))
+    assert len(recorder.select_notifications(start=None, limit=10)) == 3
+    assert recorder.max_tracking_id("leader") == 2
