@@ -33,6 +33,23 @@ class AccountSummary(models.Model):
         return max(self.balance + self.overdraft_limit, 0)
 
 
+class BankTotals(models.Model):
+    """One row: how many accounts the bank has and the money in them, kept as
+    accounts open and money moves, so the dashboard reads it without summing
+    every account."""
+
+    ROW = 1  # the primary key of the one row
+
+    account_count = models.BigIntegerField(default=0)
+    total_balance = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name_plural = "bank totals"
+
+    def __str__(self) -> str:
+        return f"{self.account_count} accounts, {self.total_balance}"
+
+
 class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
         DEPOSIT = "deposit", "deposit"

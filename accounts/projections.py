@@ -11,7 +11,7 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
 from accounts.domain import BankAccount, register_transaction_errors
-from accounts.models import AccountSummary, LedgerEntry
+from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from bankproject.projections import ReadModelProjection
 from sagas.application import Sagas
 from sagas.domain import Saga, TransferFundsSaga
@@ -38,7 +38,7 @@ def is_valid_account_number(number: str) -> bool:
 
 class AccountsProjection(ReadModelProjection):
     name = "AccountsProjection"
-    read_models = (LedgerEntry, AccountSummary)
+    read_models = (LedgerEntry, AccountSummary, BankTotals)
     topics = tuple(
         get_topic(cls)
         for cls in (
@@ -91,6 +91,9 @@ class AccountsProjection(ReadModelProjection):
             version=event.originator_version,
         )
         self.changes.add(summary, "account_id")
+        totals = self.totals()
+        totals.account_count += 1
+        self.changes.change(totals, "account_count")
 
     @policy.register(BankAccount.TransactionAppended)
     def _(self, event: BankAccount.TransactionAppended, processing_event: ProcessingEvent) -> None:
@@ -111,6 +114,9 @@ class AccountsProjection(ReadModelProjection):
         )
         self.changes.add(entry)
         self.change_summary(summary, event, "balance")
+        totals = self.totals()
+        totals.total_balance += event.amount
+        self.changes.change(totals, "total_balance")
 
     @policy.register(BankAccount.OverdraftLimitSet)
     def _(self, event: BankAccount.OverdraftLimitSet, processing_event: ProcessingEvent) -> None:
@@ -125,6 +131,14 @@ class AccountsProjection(ReadModelProjection):
         if summary is not None:
             summary.is_closed = True
             self.change_summary(summary, event, "is_closed")
+
+    def totals(self) -> BankTotals:
+        """The bank's totals row (made with the first account)."""
+        totals = self.changes.get(BankTotals, "pk", BankTotals.ROW)
+        if totals is None:
+            totals = BankTotals(pk=BankTotals.ROW)
+            self.changes.add(totals, "pk")
+        return totals
 
     def summary_to_change(self, event: Any) -> AccountSummary | None:
         """The account's row, unless it already reflects this event (seen again)."""

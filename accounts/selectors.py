@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Sum
-
-from accounts.models import AccountSummary
+from accounts.models import AccountSummary, BankTotals
 
 
 def bank_totals() -> dict[str, object]:
-    """How many accounts, and the money in them: one pass over the balance index."""
-    figures = AccountSummary.objects.aggregate(account_count=Count("pk"), total_balance=Sum("balance"))
-    return {
-        "account_count": figures["account_count"],
-        "total_balance": figures["total_balance"] or Decimal("0.00"),
-    }
+    """How many accounts, and the money in them (one projected row)."""
+    totals = BankTotals.objects.first() or BankTotals()
+    return {"account_count": totals.account_count, "total_balance": totals.total_balance or Decimal("0.00")}
 
 
 SORTS = {

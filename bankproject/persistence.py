@@ -74,7 +74,9 @@ def insert_rows(
         return
     connection = connections[using or router.db_for_write(model)]
     meta = model._meta
-    with_pk = update_fields is not None and unique_fields is None  # rows read from the table
+    # The primary key is written when the rows have one: rows read from the table, or
+    # new rows given theirs; otherwise the database makes it.
+    with_pk = all(row.pk is not None for row in rows)
     fields = [field for field in meta.concrete_fields if with_pk or not field.primary_key]
     params = [
         field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields

@@ -38,6 +38,7 @@ class ReadModelChanges:
     def __init__(self) -> None:
         self.rows: dict[tuple[type[models.Model], Any], models.Model | None] = {}
         self.added: dict[type[models.Model], list[models.Model]] = {}
+        self.added_here: set[int] = set()  # ids of the objects in added
         self.changed: dict[type[models.Model], dict[int, models.Model]] = {}
         self.changed_fields: dict[type[models.Model], set[str]] = {}
 
@@ -63,10 +64,11 @@ class ReadModelChanges:
         if field is not None:
             self.rows[(type(row), getattr(row, field))] = row
         self.added.setdefault(type(row), []).append(row)
+        self.added_here.add(id(row))
 
     def change(self, row: models.Model, *fields: str) -> None:
         """Marks fields of a row read here as changed (rows added here are written whole)."""
-        if row.pk is None:
+        if id(row) in self.added_here:
             return
         self.changed.setdefault(type(row), {})[row.pk] = row
         self.changed_fields.setdefault(type(row), set()).update(fields)

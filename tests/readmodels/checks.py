@@ -3,9 +3,10 @@
 import time
 from decimal import Decimal
 
+from django.db.models import Count, Sum
 from eventsourcing.application import AggregateNotFoundError
 
-from accounts.models import AccountSummary, LedgerEntry
+from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from bankproject.status import follower_positions
 from bankproject.system import BankAccountSystem
 from sagas.models import SagaSummary
@@ -48,6 +49,10 @@ def check_read_models(accounts, sagas, account_ids, saga_ids):
             running += entry.amount
             assert entry.balance_after == running, f"running balance breaks at {entry.version}"
         checked_accounts += 1
+    # The bank's totals, kept as events arrive, equal the sum over every account's row.
+    figures = AccountSummary.objects.aggregate(count=Count("pk"), total=Sum("balance"))
+    totals = BankTotals.objects.get()
+    assert (totals.account_count, totals.total_balance) == (figures["count"], figures["total"])
 
     for saga_id in saga_ids:
         try:
