@@ -5,8 +5,8 @@
 
 It uses its own database (BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/bank_bench),
 emptied first, with durable commits (innodb_flush_log_at_trx_commit=1), and the real worker
-(manage.py runsystem) as a separate process. It prints a table, writes the same figures as
-JSON under benchmarks/results/, and prints one JSON object as its last line.
+(manage.py runsystem) in separate processes (--layout, see LAYOUTS). It prints a table, writes
+the same figures as JSON under benchmarks/results/, and prints one JSON object as its last line.
 """
 
 from __future__ import annotations
@@ -101,13 +101,29 @@ def saves_per_s(seconds: float) -> float:
     return rate(count, time.perf_counter() - started)
 
 
-def start_worker(runner: str) -> subprocess.Popen:
+# How the worker runs the four follower applications. "split" (the default) is two
+# runsystem processes: one runs the pipeline (Sagas and Accounts, which prompt each
+# other in-process), the other the read-model projections; each uses both threads of
+# one process, so the pair uses both cores with least overhead. The others are one
+# runsystem process with that runner.
+LAYOUTS = {
+    "split": [["--apps", "Sagas,Accounts"], ["--apps", "AccountsProjection,SagasProjection"]],
+    "threads": [["--runner", "threads"]],
+    "processes": [["--runner", "processes"]],
+    "ray": [["--runner", "ray"]],
+}
+
+
+def start_workers(layout: str) -> list[subprocess.Popen]:
     env = {**os.environ, "BANK_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "runsystem", "--runner", runner, "--poll-interval", "0.05"],
-        cwd=PROJECT_DIR,
-        env=env,
-    )
+    return [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "runsystem", *args, "--poll-interval", "0.05"],
+            cwd=PROJECT_DIR,
+            env=env,
+        )
+        for args in LAYOUTS[layout]
+    ]
 
 
 def wait_until_settled(timeout: float = 3600) -> None:
@@ -264,10 +280,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a reduced run of a few minutes")
     parser.add_argument(
-        "--runner",
-        choices=["threads", "processes", "ray"],
-        default="processes",
-        help="how runsystem runs the applications (default: processes, one per application)",
+        "--layout",
+        choices=sorted(LAYOUTS),
+        default="split",
+        help="how runsystem runs the applications (default: split, two worker processes)",
     )
     args = parser.parse_args()
     size = SIZES["quick" if args.quick else "full"]
@@ -275,18 +291,20 @@ def main() -> None:
 
     figures: dict[str, object] = {
         "mode": "quick" if args.quick else "full",
-        "runner": args.runner,
+        "layout": args.layout,
         "sizes": size,
     }
     figures["db_commits_per_s"] = db_commits_per_s(3)
     figures["saves_per_s"] = saves_per_s(3)
-    worker = start_worker(args.runner)
+    workers = start_workers(args.layout)
     try:
         figures["transfers_per_s"] = transfers_per_s(size["accounts"], size["transfers"])
         figures["latency_ms"] = latency_ms(size["latency_seconds"])
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
     figures["p99_ms"] = figures["latency_ms"]["p99_ms"]
     figures["transfers_per_db_commit"] = round(figures["transfers_per_s"] / figures["db_commits_per_s"], 3)
     figures["page_ms"] = page_ms(size["page_accounts"], size["page_entries"])
