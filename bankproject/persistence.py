@@ -1,5 +1,10 @@
 """The project's persistence module: eventsourcing-django with notification ids
-that become visible in id order on every database.
+that become visible in id order on every database, and batches.
+
+- ``serialise_inserts``: each application's inserts hold a lock row to commit.
+- ``batch``: one transaction for many of a follower's notifications, with one
+  tracking row per leader and the events inserted together at its end.
+- ``insert_rows``: the hot paths' writes (events, lock rows, read-model rows) in SQL.
 
 Select it with ``persistence_env("django")`` (bankproject.system), which sets
 eventsourcing's PERSISTENCE_MODULE to ``bankproject.persistence:Factory``.
@@ -146,13 +151,17 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
             yield
             for pending in _batch.pending.values():
                 pending.write()
-            models.NotificationTrackingRecord.objects.using(using).bulk_create(
-                models.NotificationTrackingRecord(
-                    application_name=application_name,
-                    upstream_application_name=leader_name,
-                    notification_id=position,
-                )
-                for leader_name, position in _batch.positions.items()
+            insert_rows(
+                models.NotificationTrackingRecord,
+                [
+                    models.NotificationTrackingRecord(
+                        application_name=application_name,
+                        upstream_application_name=leader_name,
+                        notification_id=position,
+                    )
+                    for leader_name, position in _batch.positions.items()
+                ],
+                using=using,
             )
         finally:
             _batch.application_name, _batch.positions, _batch.pending = None, {}, {}
