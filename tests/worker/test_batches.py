@@ -9,12 +9,15 @@ from decimal import Decimal as D
 from eventsourcing.persistence import IntegrityError
 
 from accounts.application import Accounts
+from accounts.models import AccountSummary, BankTotals, LedgerEntry
+from accounts.projections import AccountsProjection
 from bankproject.system import BankAccountSystem, persistence_env
 from bankproject.worker import Worker
 
 
 def workers(*names):
-    return [Worker(BankAccountSystem(), persistence_env("django"), [name]) for name in names]
+    system = BankAccountSystem(read_models=True)
+    return [Worker(system, persistence_env("django"), [name]) for name in names]
 
 
 def loop(worker):
@@ -122,6 +125,39 @@ def test_a_processor_that_lost_the_race_to_another_starts_again_from_the_databas
         raise AssertionError("a stale aggregate was written")
     settle(loop(sagas), loop(accounts_a))
     assert bank.accounts.get_balance(account) == D("16.00")
+
+
+def test_a_failed_projection_batch_writes_no_rows(bank, monkeypatch):
+    sagas, accounts, projection = workers("Sagas", "Accounts", "AccountsProjection")
+    account = bank.commands.open_account("Alice")
+    settle(loop(sagas), loop(accounts))
+    bank.commands.deposit_funds(account, D("10.00"))
+    settle(loop(sagas), loop(accounts))
+
+    # The batch has the opening and the deposit; it fails on the deposit's ledger entry.
+    describe = AccountsProjection.describe_transaction
+    failures_left = [1]
+
+    def describe_or_fail(self, event):
+        if failures_left[0]:
+            failures_left[0] -= 1
+            raise ConnectionError("database went away")
+        return describe(self, event)
+
+    monkeypatch.setattr(AccountsProjection, "describe_transaction", describe_or_fail)
+    try:
+        loop(projection).process_pending()
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the batch did not fail")
+    assert not AccountSummary.objects.exists() and not BankTotals.objects.exists()
+
+    settle(loop(projection))
+    (summary,) = AccountSummary.objects.all()
+    assert (summary.account_id, summary.balance) == (account, D("10.00"))
+    assert [entry.amount for entry in LedgerEntry.objects.all()] == [D("10.00")]
+    assert BankTotals.objects.values_list("account_count", "total_balance").get() == (1, D("10.00"))
 
 
 def stale_copy(bank, account_id, version):
