@@ -38,15 +38,10 @@ def follower_positions(system: System) -> list[FollowerPosition]:
         topics = system.follower_cls(follower).topics
         for leader in leaders_followed:
             position = tracked.get((follower, leader))
-            positions.append(
-                FollowerPosition(
-                    follower,
-                    leader,
-                    position,
-                    last_ids.get(leader, position),
-                    notification_count(leader, topics, after=position),
-                )
-            )
+            last_id = last_ids.get(leader, position)
+            caught_up = last_id is None or last_id == position
+            lag = 0 if caught_up else notification_count(leader, topics, after=position)
+            positions.append(FollowerPosition(follower, leader, position, last_id, lag))
     return positions
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AccountSummary, LedgerEntry
@@ -236,6 +238,16 @@ def test_lists_search_filter_sort_and_page(teller, accounts):
     assert [a.full_name for a in by_number.context["page"]] == ["Bob Jones"]
     assert teller.get(reverse("account_list"), {"page": "999"}).status_code == 200
     assert teller.get(reverse("account_detail", args=["12345"])).status_code == 404
+
+
+def test_the_list_of_every_account_is_counted_from_the_totals_row(teller, accounts):
+    with CaptureQueriesContext(connection) as queries:
+        listing = teller.get(reverse("account_list"))
+    assert listing.context["page"].paginator.count == 3
+    assert len(listing.context["page"]) == 3
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]  # no scan of every account
+    filtered = teller.get(reverse("account_list"), {"status": "open"})
+    assert filtered.context["page"].paginator.count == 2  # a filtered list is counted
 
 
 def test_every_form_carries_csrf_protection(teller, accounts):
