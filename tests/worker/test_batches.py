@@ -6,6 +6,7 @@ order in which processors take turns is exactly the one that matters.
 
 from decimal import Decimal as D
 
+import pytest
 from eventsourcing.persistence import IntegrityError
 
 from accounts.application import Accounts
@@ -60,12 +61,8 @@ def test_a_failed_batch_leaves_nothing_of_itself_in_memory(bank, monkeypatch):
         return answer(self, request, *args)
 
     monkeypatch.setattr(Accounts, "answer", answer_then_fail)
-    try:
+    with pytest.raises(ConnectionError):
         loop(accounts).process_pending()
-    except ConnectionError:
-        pass
-    else:
-        raise AssertionError("the batch did not fail")
     assert bank.accounts.get_balance(account) == 0  # rolled back
 
     settle(loop(sagas), loop(accounts))
@@ -117,12 +114,8 @@ def test_a_processor_that_lost_the_race_to_another_starts_again_from_the_databas
     loop(accounts_a).follower.repository.cache.put(account, stale_copy(bank, account, version=2))
     bank.commands.deposit_funds(account, D("1.00"))
     loop(sagas).process_pending()
-    try:
-        loop(accounts_a).process_pending()
-    except IntegrityError:
-        pass
-    else:
-        raise AssertionError("a stale aggregate was written")
+    with pytest.raises(IntegrityError):
+        loop(accounts_a).process_pending()  # a stale aggregate is not written
     settle(loop(sagas), loop(accounts_a))
     assert bank.accounts.get_balance(account) == D("16.00")
 
@@ -145,12 +138,8 @@ def test_a_failed_projection_batch_writes_no_rows(bank, monkeypatch):
         return describe(self, event)
 
     monkeypatch.setattr(AccountsProjection, "describe_transaction", describe_or_fail)
-    try:
+    with pytest.raises(ConnectionError):
         loop(projection).process_pending()
-    except ConnectionError:
-        pass
-    else:
-        raise AssertionError("the batch did not fail")
     assert not AccountSummary.objects.exists() and not BankTotals.objects.exists()
 
     settle(loop(projection))
