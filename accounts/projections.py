@@ -64,7 +64,7 @@ class AccountsProjection(ReadModelProjection):
             for event in domain_events
             if isinstance(event, BankAccount.TransactionAppended) and event.transaction_id is not None
         }
-        not_kept = [saga_id for saga_id in saga_ids if saga_id not in self.started_sagas.cache]
+        not_kept = [saga_id for saga_id in saga_ids if self.kept_saga(saga_id) is None]
         for stored_event in self.sagas.recorder.select_first_events(not_kept):
             started = self.sagas.mapper.to_domain_event(stored_event)
             self.started_sagas.put(started.originator_id, started.mutate(None))
@@ -167,12 +167,17 @@ class AccountsProjection(ReadModelProjection):
             return LedgerEntry.Kind.TRANSFER_OUT, saga.credit_account_id
         return (LedgerEntry.Kind.DEPOSIT if credit else LedgerEntry.Kind.WITHDRAWAL), None
 
-    def started_saga(self, saga_id: UUID) -> Saga | None:
-        """The saga as it started, or None if there is no such saga."""
+    def kept_saga(self, saga_id: UUID) -> Saga | None:
         try:
             return self.started_sagas.get(saga_id)
         except KeyError:
-            pass
+            return None
+
+    def started_saga(self, saga_id: UUID) -> Saga | None:
+        """The saga as it started, or None if there is no such saga."""
+        kept = self.kept_saga(saga_id)
+        if kept is not None:
+            return kept
         try:
             saga = self.sagas.repository.get(saga_id, version=1)
         except AggregateNotFoundError:
