@@ -65,18 +65,20 @@ def insert_rows(
     update_fields: list[str] | None = None,
     unique_fields: list[str] | None = None,
     using: str | None = None,
-) -> None:
-    """Inserts new rows with one statement; with update_fields, rows that exist
-    already (by unique_fields, the primary key if not given) have those fields updated.
+    returning_ids: bool = False,
+) -> list[int]:
+    """Inserts new rows with one statement, in order; with update_fields, rows that
+    exist already (by unique_fields, the primary key if not given) have those fields
+    updated. With returning_ids, returns the new rows' primary keys.
 
     In SQL rather than through the ORM: Django's bulk_create and bulk_update
     build and compile expressions per row and field (bulk_update a CASE per field
-    and row), which costs many times the write itself on the hot paths (the insert
-    lock, read models). Values are converted by the model's own fields, and the
-    upsert clause is the database backend's own.
+    and row), which costs many times the write itself on the hot paths (events, the
+    insert lock, read models). Values are converted by the model's own fields, and
+    the upsert clause is the database backend's own.
     """
     if not rows:
-        return
+        return []
     connection = connections[using or router.db_for_write(model)]
     meta = model._meta
     # The primary key is written when the rows have one: rows read from the table, or
@@ -87,17 +89,27 @@ def insert_rows(
         field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields
     ]
     quote = connection.ops.quote_name
+    insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES {', '.join([row_sql] * len(rows))}"
-    )
+    values = f"VALUES {', '.join([row_sql] * len(rows))}"
     if update_fields is not None:
         columns = [meta.get_field(name).column for name in update_fields]
         unique_columns = [meta.get_field(name).column for name in unique_fields or [meta.pk.name]]
-        sql += " " + connection.ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, columns, unique_columns)
+        upsert = connection.ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, columns, unique_columns)
+        values += f" {upsert}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if not returning_ids:
+            cursor.execute(f"{insert} {values}", params)
+            return []
+        if connection.features.can_return_rows_from_bulk_insert:
+            cursor.execute(f"{insert} {values} RETURNING {quote(meta.pk.column)}", params)
+            return [pk for (pk,) in cursor.fetchall()]
+        # Without RETURNING (MySQL): one row at a time, each with its own id.
+        ids = []
+        for start in range(0, len(params), len(fields)):
+            cursor.execute(f"{insert} VALUES {row_sql}", params[start : start + len(fields)])
+            ids.append(cursor.lastrowid)
+        return ids
 
 
 class PendingWrites(Protocol):
@@ -171,53 +183,22 @@ class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
     def _lock_table(self) -> None:
         """Aggregate and snapshot records have no notification ids to keep in order."""
 
-    COLUMNS = ("application_name", "originator_id", "originator_version", "topic", "state")
-
     def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        return self.insert_rows(stored_events, returning_ids=True)
+        return self.insert_records(stored_events, returning_ids=True)
 
-    def insert_rows(self, stored_events: list[StoredEvent], returning_ids: bool) -> list[int]:
-        """Inserts the events with one statement, in order; returns their ids if asked.
-
-        In SQL rather than through the ORM (eventsourcing-django saves a model
-        instance per event): building model instances and compiling the query cost
-        more than the insert itself, several times over, on the follower's hot path.
-        Values are still converted by the model's own fields.
-        """
-        if not stored_events:
-            return []
-        connection = connections[self.using or router.db_for_write(self.model)]
-        meta = self.model._meta
-        fields = [meta.get_field(name) for name in self.COLUMNS]
-        params: list[Any] = []
-        for stored_event in stored_events:
-            values = (
-                self.application_name,
-                stored_event.originator_id,
-                stored_event.originator_version,
-                stored_event.topic,
-                stored_event.state,
+    def insert_records(self, stored_events: list[StoredEvent], returning_ids: bool) -> list[int]:
+        """Inserts the events with one statement (see insert_rows), in order."""
+        records = [
+            self.model(
+                application_name=self.application_name,
+                originator_id=stored_event.originator_id,
+                originator_version=stored_event.originator_version,
+                topic=stored_event.topic,
+                state=stored_event.state,
             )
-            params += [
-                field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)
-            ]
-        quote = connection.ops.quote_name
-        insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        rows = ", ".join([row] * len(stored_events))
-        with connection.cursor() as cursor:
-            if not returning_ids:
-                cursor.execute(f"{insert} VALUES {rows}", params)
-                return []
-            if connection.features.can_return_rows_from_bulk_insert:
-                cursor.execute(f"{insert} VALUES {rows} RETURNING {quote(meta.pk.column)}", params)
-                return [notification_id for (notification_id,) in cursor.fetchall()]
-            # Without RETURNING (MySQL): one row at a time, each with its own id.
-            ids = []
-            for start in range(0, len(params), len(fields)):
-                cursor.execute(f"{insert} VALUES {row}", params[start : start + len(fields)])
-                ids.append(cursor.lastrowid)
-            return ids
+            for stored_event in stored_events
+        ]
+        return insert_rows(self.model, records, using=self.using, returning_ids=returning_ids)
 
     @recorders.errors
     def select_first_events(self, originator_ids: Iterable[UUID]) -> list[StoredEvent]:
@@ -308,7 +289,7 @@ class PendingEvents:
     @recorders.errors
     def write(self) -> None:
         stored_events, self.stored_events = self.stored_events, []
-        self.recorder.insert_rows(stored_events, returning_ids=False)
+        self.recorder.insert_records(stored_events, returning_ids=False)
 
 
 class Factory(factory.Factory):

@@ -78,7 +78,6 @@ class ReadModelChanges:
             insert_rows(model, rows)
         for model, changed in self.changed.items():
             insert_rows(model, list(changed.values()), update_fields=sorted(self.changed_fields[model]))
-        self.__init__()  # type: ignore[misc]
 
 
 class ReadModelProjection(ProcessApplication):
