@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -228,9 +227,7 @@ class ApplicationActor:
         if isinstance(self.app, Leader):
             # Followers run elsewhere (runsystem --apps) poll the database instead.
             followers = [actors[f] for f in self.system.leads.get(self.name, []) if f in actors]
-            prompt = ActorPrompt(
-                self.name, followers, held=lambda: self.loop is not None and self.loop.batching
-            )
+            prompt = ActorPrompt(self.name, followers)
             self.app.lead(prompt)
         if self.name not in self.system.followers:
             return
@@ -292,16 +289,13 @@ class ActorPrompt(Prompt):
     """Prompts follower actors without waiting for them: Sagas and Accounts follow
     each other, so a leader that waited for its follower could wait for ever."""
 
-    def __init__(
-        self, leader_name: str, follower_actors: list[Any], held: Callable[[], bool] = lambda: False
-    ) -> None:
-        super().__init__([], held)
+    def __init__(self, leader_name: str, follower_actors: list[Any]) -> None:
+        super().__init__([])
         self.leader_name = leader_name
         self.follower_actors = follower_actors
 
     def receive_recording_event(self, new_recording_event: Any) -> None:
-        if not self.held():
-            self.set()
+        self.set()
 
     def set(self) -> None:
         """Prompts the followers (also called by the leader's loop when a batch commits)."""

@@ -59,17 +59,15 @@ class Prompt(RecordingEventReceiver[Any]):
     """Wakes follower loops (in this process or, with multiprocessing events, in others)
     when a leader has recorded new events.
 
-    While held (the leader is in the middle of a batch, whose events the followers
-    cannot see yet) it does nothing: the leader's loop wakes them when the batch commits.
+    A batch's events are recorded without notification ids until it ends (see
+    bankproject.persistence), so they prompt nothing: the leader's loop wakes the
+    followers once the batch commits (FollowerLoop.after_batch).
     """
 
-    def __init__(self, wakeups: Iterable[Any], held: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, wakeups: Iterable[Any]) -> None:
         self.wakeups = list(wakeups)
-        self.held = held
 
     def receive_recording_event(self, new_recording_event: RecordingEvent[Any]) -> None:
-        if self.held():
-            return
         for wakeup in self.wakeups:
             wakeup.set()
 
@@ -124,7 +122,6 @@ class FollowerLoop:
         # A follower may read at once what a batch's events will need (see
         # bankproject.projections.ReadModelProjection.prefetch).
         self.prefetch: Callable[[list[Any]], None] | None = getattr(follower, "prefetch", None)
-        self.batching = False  # prompts wait for the batch to commit
         # The tracking positions this loop saw at the end of its last batch; None
         # when unknown, as at the start and after a failed batch.
         self.positions: dict[str, int | None] | None = None
@@ -136,7 +133,6 @@ class FollowerLoop:
         recorder = self.follower.recorder
         try:
             with self.batch():
-                self.batching = True
                 # Read inside the batch: no other processor of this follower records meanwhile.
                 positions = {leader: recorder.max_tracking_id(leader) for leader in self.leaders}
                 if positions != self.positions:
@@ -166,8 +162,6 @@ class FollowerLoop:
             self.positions = None
             forget_cached_aggregates(self.follower)
             raise
-        finally:
-            self.batching = False
         self.positions = positions
         self.limit = self.batch_size
         if done:
@@ -302,8 +296,7 @@ class Worker:
                 followers_elsewhere = [
                     wakeups[f] for f in system.leads[name] if f not in self.loops and f in wakeups
                 ]
-                loop = self.loops[name]
-                app.lead(Prompt(followers_here + followers_elsewhere, held=lambda loop=loop: loop.batching))
+                app.lead(Prompt(followers_here + followers_elsewhere))
                 # Prompted again once the batch commits: before, its events are not visible.
                 self.loops[name].after_batch = followers_here + followers_elsewhere
         self.stopping = threading.Event()

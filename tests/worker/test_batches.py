@@ -7,6 +7,7 @@ order in which processors take turns is exactly the one that matters.
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 from eventsourcing.persistence import IntegrityError
 
 from accounts.application import Accounts
@@ -151,3 +152,22 @@ def test_a_failed_projection_batch_writes_no_rows(bank, monkeypatch):
 
 def stale_copy(bank, account_id, version):
     return bank.accounts.repository.get(account_id, version=version)
+
+
+def test_followers_are_woken_once_a_batch_commits_not_while_it_is_open(bank):
+    """Woken while the batch is open, a follower would find nothing yet and go back to sleep."""
+    worker = Worker(BankAccountSystem(), persistence_env("django"), ["Sagas", "Accounts"])
+    sagas_loop, accounts_loop = worker.loops["Sagas"], worker.loops["Accounts"]
+    woken_while_batching = []
+    wakeup = accounts_loop.wakeup  # what Sagas' prompts and its loop both set
+    set_wakeup = wakeup.set
+
+    def record_and_set():
+        woken_while_batching.append(connection.in_atomic_block)
+        set_wakeup()
+
+    wakeup.set = record_and_set
+    bank.commands.open_account("Alice")
+    bank.commands.open_account("Bob")
+    assert sagas_loop.process_pending() == 2
+    assert woken_while_batching == [False]  # once, after the commit
