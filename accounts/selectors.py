@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.paginator import Paginator
+
 from accounts.models import AccountSummary, BankTotals
 
 
@@ -40,6 +42,15 @@ def search_accounts(query: str = "", status: str = "", sort: str = "number"):
     elif status == "overdrawn":
         accounts = accounts.filter(balance__lt=0)
     return accounts.order_by(SORTS.get(sort, "number"), "number")
+
+
+def account_pages(query: str, status: str, sort: str, per_page: int) -> Paginator:
+    """The accounts matching a search, in pages. The list of every account is counted
+    from the totals row rather than by counting every account's row."""
+    paginator = Paginator(search_accounts(query, status, sort), per_page)
+    if not query.strip() and not status:
+        paginator.count = bank_totals()["account_count"]
+    return paginator
 
 
 def statement(account_id):

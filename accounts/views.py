@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts import forms
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only, is_teller
-from accounts.selectors import bank_totals, search_accounts, statement
+from accounts.selectors import account_pages, statement
 from bankproject.system import recorded_commands
 from sagas.domain import RequestConflictError
 from sagas.selectors import requests_about
@@ -20,10 +20,7 @@ def account_list(request):
     query = request.GET.get("q", "")
     status = request.GET.get("status", "")
     sort = request.GET.get("sort", "number")
-    paginator = Paginator(search_accounts(query, status, sort), PAGE_SIZE)
-    if not query.strip() and not status:
-        paginator.count = bank_totals()["account_count"]  # every account: counted without a scan
-    page = paginator.get_page(request.GET.get("page"))
+    page = account_pages(query, status, sort, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/account_list.html",
