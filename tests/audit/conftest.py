@@ -1,8 +1,11 @@
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from bankproject.system import BankAccountSystem, persistence_env, recorded_commands
 from bankproject.worker import Worker
+from tests.worker.conftest import start_worker  # noqa: F401 (runsystem as a subprocess)
 
 
 @pytest.fixture
@@ -26,8 +29,6 @@ def verifyledger(tmp_path, *args):
         code = 0
     except CommandError as error:
         code = error.returncode
-    import json
-
     return code, json.loads(report_path.read_text())
 
 
