@@ -558,7 +558,7 @@ class Verification:
                 self.discrepancy("read model", f"request row: {'; '.join(differences)}", request_id=saga_id)
 
     def compare_account_rows(self) -> None:
-        for row in AccountSummary.objects.all().iterator(chunk_size=2000):
+        for row in in_pages(AccountSummary.objects.all()):
             self.report.counts["account rows compared"] += 1
             account = self.accounts.get(row.account_id)
             if account is None or account.row is None:
@@ -591,16 +591,9 @@ class Verification:
                 self.discrepancy(
                     check, f"account {row.number}: {'; '.join(differences)}", account_id=row.account_id
                 )
-        entries = LedgerEntry.objects.values_list(
-            "account_id",
-            "version",
-            "transaction_id",
-            "kind",
-            "amount",
-            "balance_after",
-            "counterparty_account_id",
-        )
-        for entry in entries.iterator(chunk_size=5000):
+        fields = ("account_id", "version", "transaction_id", "kind", "amount", "balance_after")
+        for row in in_pages(LedgerEntry.objects.all()):
+            entry = tuple(getattr(row, name) for name in (*fields, "counterparty_account_id"))
             self.report.counts["ledger entries compared"] += 1
             account = self.accounts.get(entry[0])
             if account is None:
@@ -663,6 +656,18 @@ class Verification:
         if different:
             parts.append(f"ledger entries that differ from their transactions at versions {different}")
         return "; ".join(parts) or "ledger entries differ from their transactions (counterparty)"
+
+
+def in_pages(rows: Any, size: int = 5000) -> Iterator[Any]:
+    """Every row, a page at a time by primary key: QuerySet.iterator() on MySQL holds the
+    whole result in the client, however large."""
+    last = None
+    while True:
+        page = list((rows if last is None else rows.filter(pk__gt=last)).order_by("pk")[:size])
+        yield from page
+        if len(page) < size:
+            return
+        last = page[-1].pk
 
 
 def describe_moves(moves: Counter) -> str:
