@@ -558,7 +558,7 @@ class Verification:
                 self.discrepancy("read model", f"request row: {'; '.join(differences)}", request_id=saga_id)
 
     def compare_account_rows(self) -> None:
-        for row in in_pages(AccountSummary.objects.all()):
+        for row in in_pages(AccountSummary.objects.all(), pk=lambda row: row.pk):
             self.report.counts["account rows compared"] += 1
             account = self.accounts.get(row.account_id)
             if account is None or account.row is None:
@@ -591,9 +591,17 @@ class Verification:
                 self.discrepancy(
                     check, f"account {row.number}: {'; '.join(differences)}", account_id=row.account_id
                 )
-        fields = ("account_id", "version", "transaction_id", "kind", "amount", "balance_after")
-        for row in in_pages(LedgerEntry.objects.all()):
-            entry = tuple(getattr(row, name) for name in (*fields, "counterparty_account_id"))
+        entries = LedgerEntry.objects.values_list(
+            "pk",
+            "account_id",
+            "version",
+            "transaction_id",
+            "kind",
+            "amount",
+            "balance_after",
+            "counterparty_account_id",
+        )
+        for _, *entry in in_pages(entries):
             self.report.counts["ledger entries compared"] += 1
             account = self.accounts.get(entry[0])
             if account is None:
@@ -658,16 +666,17 @@ class Verification:
         return "; ".join(parts) or "ledger entries differ from their transactions (counterparty)"
 
 
-def in_pages(rows: Any, size: int = 5000) -> Iterator[Any]:
-    """Every row, a page at a time by primary key: QuerySet.iterator() on MySQL holds the
-    whole result in the client, however large."""
+def in_pages(rows: Any, size: int = 1000, pk: Callable[[Any], Any] = lambda row: row[0]) -> Iterator[Any]:
+    """Every row, a page at a time by primary key (pk reads it from a row; by default the
+    first value of a values_list): QuerySet.iterator() on MySQL holds the whole result in
+    the client."""
     last = None
     while True:
         page = list((rows if last is None else rows.filter(pk__gt=last)).order_by("pk")[:size])
         yield from page
         if len(page) < size:
             return
-        last = page[-1].pk
+        last = pk(page[-1])
 
 
 def describe_moves(moves: Counter) -> str:
