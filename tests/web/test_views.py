@@ -366,3 +366,20 @@ def test_a_request_recorded_but_not_yet_carried_out_is_shown_pending(teller, acc
     response = submit(teller, reverse("deposit", args=[accounts["alice"].number]), amount="5")
     page = teller.get(response.url)
     assert page.status_code == 200 and b"Pending" in page.content
+
+
+def test_a_refusal_from_commands_that_the_form_missed_is_shown_not_a_server_error(
+    teller, accounts, monkeypatch
+):
+    from accounts.domain import InvalidDetailsError
+    from bankproject.system import recorded_commands
+
+    def refuse(*args, **kwargs):
+        raise InvalidDetailsError({"field": "submitted_by", "reason": "longer than 150 characters"})
+
+    monkeypatch.setattr(recorded_commands(), "deposit_funds", refuse)
+    before = commands_recorded()
+    response = submit(teller, reverse("deposit", args=[accounts["alice"].number]), amount="5")
+    assert response.status_code == 200
+    assert "Not recorded: longer than 150 characters." in response.context["form"].non_field_errors()
+    assert commands_recorded() == before
