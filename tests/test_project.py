@@ -9,8 +9,9 @@ from bankproject.system import persistence_env
 
 @pytest.mark.in_memory
 def test_persistence_env_selects_memory_or_the_django_database():
-    assert persistence_env("popo") == {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    assert persistence_env("django") == {"PERSISTENCE_MODULE": "bankproject.persistence:Factory"}
+    assert persistence_env("popo")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
+    assert persistence_env("django")["PERSISTENCE_MODULE"] == "bankproject.persistence:Factory"
+    assert persistence_env("django")["TRANSCODER_TOPIC"] == "bankproject.transcoding:OrjsonTranscoder"
     with pytest.raises(ValueError, match="persistence must be one of"):
         persistence_env("postgres")
 
