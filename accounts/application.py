@@ -19,7 +19,10 @@ from accounts.domain import (
     RejectedTransaction,
     SameAccountError,
     TransactionError,
+    parse_account_id,
     parse_amount,
+    parse_email_address,
+    parse_full_name,
     register_transaction_errors,
 )
 from sagas.domain import SAGA_REQUESTS, Saga, TransferFundsSaga
@@ -39,7 +42,9 @@ class BankAccountApplication(Application):
         register_transaction_errors(transcoder)
 
     def create_account(self, full_name: str = "", email_address: str = "") -> UUID:
-        account = BankAccount(full_name=full_name, email_address=email_address)
+        account = BankAccount(
+            full_name=parse_full_name(full_name), email_address=parse_email_address(email_address)
+        )
         self.save(account)
         return account.id
 
@@ -51,7 +56,7 @@ class BankAccountApplication(Application):
         whenever a change to it is not recorded (bankproject.worker.FollowerLoop).
         """
         try:
-            return self.repository.get(account_id, deepcopy_from_cache=copy)
+            return self.repository.get(parse_account_id(account_id), deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             raise AccountNotFoundError({"account_id": account_id}) from None
 
@@ -147,7 +152,7 @@ class Accounts(BankAccountApplication, ProcessApplication):
 
     @policy.register(Saga.ClosingRequested)
     def _(self, request: Saga.ClosingRequested, processing_event: ProcessingEvent) -> None:
-        self.answer(request, processing_event, lambda a: a.close(request.originator_id))
+        self.answer(request, processing_event, lambda a: a.close_if_balance_is_zero(request.originator_id))
 
     def answer(
         self,

@@ -5,7 +5,10 @@ Nothing here knows about Django or databases.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -14,7 +17,13 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MAXIMUM_AMOUNT = Decimal("1000000000.00")
+MAXIMUM_AMOUNT = Decimal("1000000000.00")  # the most one deposit, withdrawal, transfer or limit may be
+# The most an account may hold: a credit that would take a balance past it is
+# refused. Balance columns hold 9,999,999,999,999.99, so that refunds (never
+# refused: the money was the account's) still fit above the ceiling.
+MAXIMUM_BALANCE = Decimal("100000000000.00")
+MAXIMUM_NAME_LENGTH = 200  # as AccountSummary.full_name holds
+MAXIMUM_EMAIL_LENGTH = 254  # as AccountSummary.email_address holds (RFC 5321's path limit)
 
 
 class TransactionError(Exception):
@@ -51,30 +60,105 @@ class SameAccountError(TransactionError):
     """A transfer's debit and credit accounts are the same account."""
 
 
+class BalanceCeilingError(TransactionError):
+    """The credit would take the balance above MAXIMUM_BALANCE."""
+
+
+class BalanceNotZeroError(TransactionError):
+    """A close request for an account that holds or owes money (its balance is in the error)."""
+
+
+class InvalidDetailsError(TransactionError, ValueError):
+    """A request's details that the bank cannot record: a name too long, an address
+    that is not an e-mail address, an empty request id. Raised when the request is
+    made, never stored."""
+
+
+def check_text(field: str, value: Any, longest: int, *, required: bool = False) -> str:
+    """value, if it is text the bank can record in that field: at most longest
+    characters, no control characters (a database may refuse them), and not empty
+    when required."""
+
+    def invalid(reason: str) -> InvalidDetailsError:
+        return InvalidDetailsError({"field": field, "reason": reason})
+
+    if not isinstance(value, str):
+        raise invalid("must be text")
+    if len(value) > longest:
+        raise invalid(f"longer than {longest} characters")
+    if required and not value.strip():
+        raise invalid("must not be empty")
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in value):
+        raise invalid("contains control characters")
+    return value
+
+
+# An e-mail address as far as the bank must know: something@domain.name, with no
+# spaces; forms check more (Django's EmailValidator).
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def parse_full_name(value: Any) -> str:
+    return check_text("full_name", value, MAXIMUM_NAME_LENGTH)
+
+
+def parse_email_address(value: Any) -> str:
+    address = check_text("email_address", value, MAXIMUM_EMAIL_LENGTH)
+    if address and not EMAIL_ADDRESS.fullmatch(address):
+        raise InvalidDetailsError({"field": "email_address", "reason": "not an e-mail address"})
+    return address
+
+
+def parse_account_id(value: Any) -> UUID:
+    """An account id given as a UUID or its text; anything else names no account."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value) if isinstance(value, str) else UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise AccountNotFoundError({"account_id": shown(value)}) from None
+
+
+# Money as typed, read strictly: ASCII digits, grouped in threes by commas or not
+# at all, then a point and one or two digits for pence, or nothing.
+MONEY_GRAMMAR = re.compile(r"(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.[0-9]{1,2})?")
+# A comma used as the decimal mark, as in 2,50 or 1.000,50.
+DECIMAL_COMMA = re.compile(r"(?P<pounds>[0-9][0-9.]*),(?P<pence>[0-9]{1,2})")
+LONGEST_AMOUNT_TEXT = 40  # far longer than any amount the bank can hold, typed with separators
+
+
+def shown(value: Any) -> str:
+    """The value as an error shows it: short, whatever it is (str() of a huge int raises)."""
+    try:
+        text = str(value)
+    except ValueError:
+        return "a number too long to show"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def parse_money(value: Any, *, positive: bool) -> Decimal:
     """Returns value as a two-place Decimal, or raises InvalidAmountError.
 
-    Accepts Decimal, int and numeric strings. Refuses floats (they cannot hold
-    money exactly), booleans, values that are not finite, values that would
-    change when rounded to two places, values above MAXIMUM_AMOUNT and negative
-    values; with positive=True also zero.
+    Text must follow the money grammar (MONEY_GRAMMAR): "25", "25.50",
+    "1,250.00"; no signs, exponents, spaces, underscores or other digits than
+    ASCII. Decimal and int values must be finite and exact to the penny; floats
+    (which cannot hold money exactly) and booleans are refused. Values above
+    MAXIMUM_AMOUNT and negative values are refused; with positive=True also zero.
+    The result is normalised: two places, and never -0.00.
     """
 
     def invalid(reason: str) -> InvalidAmountError:
-        return InvalidAmountError({"amount": str(value), "reason": reason})
+        return InvalidAmountError({"amount": shown(value), "reason": reason})
 
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise invalid("not an exact decimal number")
     if isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise invalid("not a number") from None
+        amount = read_money_text(value, invalid, positive=positive)
     elif isinstance(value, (Decimal, int)):
         amount = Decimal(value)
+        if not amount.is_finite():
+            raise invalid("not a number")
     else:
-        raise invalid("not a number")
-    if not amount.is_finite():
         raise invalid("not a number")
     if amount > MAXIMUM_AMOUNT:
         raise invalid("more than 1,000,000,000.00")
@@ -83,7 +167,28 @@ def parse_money(value: Any, *, positive: bool) -> Decimal:
     rounded = amount.quantize(CENT)
     if rounded != amount:
         raise invalid("more than two decimal places")
-    return rounded
+    return rounded + ZERO  # adding zero turns -0.00 into 0.00
+
+
+def read_money_text(text: str, invalid: Callable[[str], InvalidAmountError], *, positive: bool) -> Decimal:
+    """The amount that text names under the money grammar, or the reason it names none."""
+    if len(text) > LONGEST_AMOUNT_TEXT:
+        raise invalid("too long to be an amount")
+    if MONEY_GRAMMAR.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    decimal_comma = DECIMAL_COMMA.fullmatch(text)
+    if decimal_comma:
+        pounds = decimal_comma["pounds"].replace(".", "")
+        raise invalid(f"use a point for pence: {pounds}.{decimal_comma['pence']:0<2}")
+    if text[:1] == "-" and MONEY_GRAMMAR.fullmatch(text[1:]):
+        raise invalid("must be more than zero" if positive else "must not be negative")
+    if text[:1] == "+" and MONEY_GRAMMAR.fullmatch(text[1:]):
+        raise invalid("has a sign")
+    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
+        raise invalid("more than two decimal places")
+    if re.fullmatch(r"[0-9,]+(?:\.[0-9]{1,2})?", text) and "," in text:
+        raise invalid("commas only between groups of three digits, as in 1,250.00")
+    raise invalid("not a number")
 
 
 def parse_amount(value: Any) -> Decimal:
@@ -118,6 +223,7 @@ class BankAccount(Aggregate):
     def credit(self, amount: Any, transaction_id: UUID | None = None) -> None:
         amount = parse_amount(amount)
         self.check_account_is_not_closed()
+        self.check_balance_stays_within_ceiling(amount)
         self.append_transaction(amount, transaction_id)
 
     def debit(self, amount: Any, transaction_id: UUID | None = None) -> None:
@@ -147,7 +253,14 @@ class BankAccount(Aggregate):
         self.overdraft_limit = overdraft_limit
 
     def close(self, transaction_id: UUID | None = None) -> None:
+        """Closes the account whatever its balance (the seed's rule, for direct use)."""
         self.check_account_is_not_closed()
+        self._close(transaction_id)
+
+    def close_if_balance_is_zero(self, transaction_id: UUID | None = None) -> None:
+        """What a teller's close request does: money held or owed would be stranded."""
+        self.check_account_is_not_closed()
+        self.check_balance_is_zero()
         self._close(transaction_id)
 
     @event("Closed")
@@ -169,6 +282,14 @@ class BankAccount(Aggregate):
     def check_has_sufficient_funds(self, amount: Decimal) -> None:
         if self.balance - amount < -self.overdraft_limit:
             raise InsufficientFundsError({"account_id": self.id})
+
+    def check_balance_stays_within_ceiling(self, amount: Decimal) -> None:
+        if self.balance + amount > MAXIMUM_BALANCE:
+            raise BalanceCeilingError({"account_id": self.id})
+
+    def check_balance_is_zero(self) -> None:
+        if self.balance != ZERO:
+            raise BalanceNotZeroError({"account_id": self.id, "balance": self.balance})
 
 
 class RejectedTransaction(Aggregate):
@@ -196,6 +317,8 @@ TRANSACTION_ERRORS: tuple[type[TransactionError], ...] = (
     AccountNotFoundError,
     InvalidAmountError,
     SameAccountError,
+    BalanceCeilingError,
+    BalanceNotZeroError,
 )
 
 

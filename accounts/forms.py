@@ -6,22 +6,43 @@ from uuid import uuid4
 
 from django import forms
 
-from accounts.domain import InvalidAmountError, parse_money
+from accounts.domain import (
+    MAXIMUM_EMAIL_LENGTH,
+    MAXIMUM_NAME_LENGTH,
+    InvalidAmountError,
+    InvalidDetailsError,
+    parse_email_address,
+    parse_full_name,
+    parse_money,
+)
 from accounts.models import AccountSummary
 from accounts.projections import is_valid_account_number
 
+NOT_AN_AMOUNT = "Enter an amount in pounds and pence, such as 25.00 or 1,250.00."
+# The domain's reasons for refusing money, in a teller's words; a reason not
+# listed (such as "use a point for pence: 2.50") is shown as it is.
 AMOUNT_MESSAGES = {
-    "not a number": "Enter an amount in pounds and pence, such as 25.00.",
-    "not an exact decimal number": "Enter an amount in pounds and pence, such as 25.00.",
+    "not a number": NOT_AN_AMOUNT,
+    "too long to be an amount": NOT_AN_AMOUNT,
+    "not an exact decimal number": NOT_AN_AMOUNT,
     "more than two decimal places": "Use at most two decimal places (pence).",
     "must be more than zero": "The amount must be more than zero.",
     "must not be negative": "The overdraft limit cannot be negative.",
+    "has a sign": "Type the amount without a + sign.",
     "more than 1,000,000,000.00": "The amount cannot be more than 1,000,000,000.00.",
+    "commas only between groups of three digits, as in 1,250.00": (
+        "Put commas only between groups of three digits, as in 1,250.00, or leave them out."
+    ),
 }
 
 
+def teller_words(reason: str) -> str:
+    return AMOUNT_MESSAGES.get(reason) or f"{reason[:1].upper()}{reason[1:]}."
+
+
 class MoneyField(forms.CharField):
-    """Pounds and pence, as typed: '25', '25.50', '1,250.00' or '£25'."""
+    """Pounds and pence, as typed: '25', '25.50', '1,250.00' or '£25'; the domain's
+    money grammar decides (a leading pound sign and outer spaces are dropped here)."""
 
     def __init__(self, *, positive: bool = True, **kwargs):
         self.positive = positive
@@ -29,13 +50,13 @@ class MoneyField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        value = super().clean(value)
-        typed = value.replace(",", "").replace("£", "").strip()
+        typed = super().clean(value).strip()
+        typed = typed.removeprefix("£").strip()
         try:
             return parse_money(typed, positive=self.positive)
         except InvalidAmountError as error:
             reason = error.args[0]["reason"]
-            raise forms.ValidationError(AMOUNT_MESSAGES.get(reason, reason), code="invalid_amount") from None
+            raise forms.ValidationError(teller_words(reason), code="invalid_amount") from None
 
 
 class AccountNumberField(forms.CharField):
@@ -73,9 +94,35 @@ class RequestForm(forms.Form):
         return super().clean()
 
 
+DETAIL_MESSAGES = {
+    "contains control characters": "Remove the invisible characters (a tab or line break pasted in, say).",
+    "not an e-mail address": "Enter a valid email address.",
+}
+
+
+def recordable(parse):
+    """A field validator that refuses what the domain would refuse to record."""
+
+    def validate(value):
+        try:
+            parse(value)
+        except InvalidDetailsError as error:
+            reason = error.args[0]["reason"]
+            raise forms.ValidationError(DETAIL_MESSAGES.get(reason, teller_words(reason))) from None
+
+    return validate
+
+
 class OpenAccountForm(RequestForm):
-    full_name = forms.CharField(max_length=200, label="Owner's full name")
-    email_address = forms.EmailField(required=False, label="E-mail address")
+    full_name = forms.CharField(
+        max_length=MAXIMUM_NAME_LENGTH, label="Owner's full name", validators=[recordable(parse_full_name)]
+    )
+    email_address = forms.EmailField(
+        required=False,
+        max_length=MAXIMUM_EMAIL_LENGTH,
+        label="E-mail address",
+        validators=[recordable(parse_email_address)],
+    )
 
 
 class DepositForm(RequestForm):
@@ -108,7 +155,26 @@ class OverdraftLimitForm(RequestForm):
 
 
 class CloseAccountForm(RequestForm):
+    """Only an account that holds and owes nothing is closed: its money would be stranded.
+    (The request's saga checks the balance again; this tells the teller first.)"""
+
     confirm = forms.BooleanField(
         label="Yes, close this account",
         error_messages={"required": "Tick the box to confirm that the account should be closed."},
     )
+
+    @property
+    def notice(self) -> str:
+        """What the teller reads before confirming."""
+        balance = self.account.balance if self.account is not None else 0
+        if balance > 0:
+            return f"This account holds {balance:,}: pay it out before closing."
+        if balance < 0:
+            return f"This account owes {-balance:,}: it must be paid in before closing."
+        return "The balance is 0.00. Once closed, the account can be read but never changed."
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.account is not None and self.account.balance != 0:
+            raise forms.ValidationError(self.notice, code="balance_not_zero")
+        return cleaned_data

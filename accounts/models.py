@@ -13,6 +13,8 @@ class AccountSummary(models.Model):
     )
     full_name = models.CharField(max_length=200, blank=True, db_index=True)
     email_address = models.CharField(max_length=254, blank=True, db_index=True)
+    # 13 digits before the point: the balance ceiling (accounts.domain.MAXIMUM_BALANCE,
+    # 12 digits) with room for refunds, which are never refused.
     balance = models.DecimalField(max_digits=15, decimal_places=2, default=0)
     overdraft_limit = models.DecimalField(max_digits=15, decimal_places=2, default=0)
     is_closed = models.BooleanField(default=False)
@@ -41,7 +43,8 @@ class BankTotals(models.Model):
     ROW = 1  # the primary key of the one row
 
     account_count = models.BigIntegerField(default=0)
-    total_balance = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # Room for ten billion accounts at the balance ceiling (accounts.domain.MAXIMUM_BALANCE).
+    total_balance = models.DecimalField(max_digits=24, decimal_places=2, default=0)
 
     class Meta:
         verbose_name_plural = "bank totals"

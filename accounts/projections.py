@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
@@ -33,7 +34,11 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def is_valid_account_number(number: str) -> bool:
-    return number.isdigit() and len(number) >= 2 and luhn_check_digit(number[:-1]) == int(number[-1])
+    # ASCII digits only: str.isdigit() also takes "²" and "٣", which int() then refuses.
+    return (
+        re.fullmatch(r"[0-9]{2,12}", number) is not None
+        and luhn_check_digit(number[:-1]) == int(number[-1])
+    )
 
 
 class AccountsProjection(ReadModelProjection):

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import forms
+from accounts.domain import TransactionError
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only, is_teller
 from accounts.selectors import account_pages, statement
@@ -63,6 +64,11 @@ def submit(request, form_class, template, action, account=None, title=""):
             return render(request, confirm_template, {"form": form, "account": account, "title": title})
         try:
             saga_id = action(form.cleaned_data)
+        except TransactionError as error:
+            # The form checks what the domain checks; should they ever differ, the
+            # teller still gets the domain's reason, and nothing was recorded.
+            form.add_error(None, f"Not recorded: {error.args[0].get('reason', error)}.")
+            return render(request, template, {"form": form, "account": account, "title": title})
         except RequestConflictError:
             messages.error(
                 request, "This form was already sent with other details. Check them and send again."

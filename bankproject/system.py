@@ -14,6 +14,8 @@ PERSISTENCE_MODULES = {
     "popo": "eventsourcing.popo",
     "django": "bankproject.persistence:Factory",
 }
+# The same JSON as eventsourcing's JSONTranscoder writes, made faster (see the module).
+TRANSCODER = "bankproject.transcoding:OrjsonTranscoder"
 
 
 def persistence_env(persistence: str) -> dict[str, str]:
@@ -24,7 +26,7 @@ def persistence_env(persistence: str) -> dict[str, str]:
     except KeyError:
         msg = f"persistence must be one of {sorted(PERSISTENCE_MODULES)}, not {persistence!r}"
         raise ValueError(msg) from None
-    return {"PERSISTENCE_MODULE": module}
+    return {"PERSISTENCE_MODULE": module, "TRANSCODER_TOPIC": TRANSCODER}
 
 
 class BankAccountSystem(System):

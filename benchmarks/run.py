@@ -126,6 +126,75 @@ def start_workers(layout: str) -> list[subprocess.Popen]:
     ]
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used, its children's included: those
+    still running (read from /proc) and those that ended (counted by the kernel)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    total = (utime + stime + cutime + cstime) / CLOCK_TICKS
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            total += cpu_seconds(int(child))
+    return total
+
+
+def mariadb_pid() -> int | None:
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() in ("mariadbd", "mysqld"):
+                return int(stat.parent.name)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return None
+
+
+class WorkMeter:
+    """The work done over a stretch of the run: CPU time of the worker processes, of
+    MariaDB and of this (submitting) process, and the SQL statements MariaDB ran for
+    clients other than this process (its own session's statements are subtracted)."""
+
+    def __init__(self, workers: list[subprocess.Popen]) -> None:
+        self.worker_pids = [worker.pid for worker in workers]
+        self.mariadb_pid = mariadb_pid()
+
+    def read(self) -> dict[str, float]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
+            everyone = int(cursor.fetchone()[1])
+            cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+            this_session = int(cursor.fetchone()[1])
+        return {
+            "worker_cpu": sum(cpu_seconds(pid) for pid in self.worker_pids),
+            "db_cpu": cpu_seconds(self.mariadb_pid) if self.mariadb_pid else float("nan"),
+            "submit_cpu": time.process_time(),
+            "statements": everyone - this_session,
+        }
+
+    def __enter__(self) -> WorkMeter:
+        self.before = self.read()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        after = self.read()
+        self.used = {name: after[name] - self.before[name] for name in after}
+
+    def per(self, count: int) -> dict[str, float]:
+        return {
+            "cpu_ms_per_transfer": round(self.used["worker_cpu"] * 1000 / count, 3),
+            "db_cpu_ms_per_transfer": round(self.used["db_cpu"] * 1000 / count, 3),
+            "submit_cpu_ms_per_transfer": round(self.used["submit_cpu"] * 1000 / count, 3),
+            "statements_per_transfer": round(self.used["statements"] / count, 2),
+        }
+
+
 def wait_until_settled(timeout: float = 3600) -> None:
     from bankproject.status import follower_positions
     from bankproject.system import BankAccountSystem
@@ -138,7 +207,7 @@ def wait_until_settled(timeout: float = 3600) -> None:
         time.sleep(0.1)  # a coarser poll would blur the end; a finer one loads the database
 
 
-def transfers_per_s(accounts: int, transfers: int) -> float:
+def transfers_per_s(accounts: int, transfers: int, meter: WorkMeter) -> float:
     import random
 
     from bankproject.system import recorded_commands
@@ -149,12 +218,14 @@ def transfers_per_s(accounts: int, transfers: int) -> float:
         commands.deposit_funds(account_id, Decimal("1000000.00"))
     wait_until_settled()
     rng = random.Random(1)
-    started = time.perf_counter()
-    for _ in range(transfers):
-        debit, credit = rng.sample(account_ids, 2)
-        commands.transfer_funds(debit, credit, Decimal(rng.randrange(1, 10000)) / 100)
-    wait_until_settled()
-    return rate(transfers, time.perf_counter() - started)
+    with meter:
+        started = time.perf_counter()
+        for _ in range(transfers):
+            debit, credit = rng.sample(account_ids, 2)
+            commands.transfer_funds(debit, credit, Decimal(rng.randrange(1, 10000)) / 100)
+        wait_until_settled()
+        elapsed = time.perf_counter() - started
+    return rate(transfers, elapsed)
 
 
 def latency_ms(seconds: float, per_second: int = 50) -> dict[str, float]:
@@ -317,8 +388,10 @@ def main() -> None:
     figures["db_commits_per_s"] = db_commits_per_s(3)
     figures["saves_per_s"] = saves_per_s(3)
     workers = start_workers(args.layout)
+    meter = WorkMeter(workers)
     try:
-        figures["transfers_per_s"] = transfers_per_s(size["accounts"], size["transfers"])
+        figures["transfers_per_s"] = transfers_per_s(size["accounts"], size["transfers"], meter)
+        figures.update(meter.per(size["transfers"]))
         figures["latency_ms"] = latency_ms(size["latency_seconds"])
     finally:
         for worker in workers:
@@ -328,6 +401,7 @@ def main() -> None:
     figures["p99_ms"] = figures["latency_ms"]["p99_ms"]
     figures.update(verify_events_per_s())  # before the page figures add rows that no event made
     figures["transfers_per_db_commit"] = round(figures["transfers_per_s"] / figures["db_commits_per_s"], 3)
+    figures["transfers_per_save"] = round(figures["transfers_per_s"] / figures["saves_per_s"], 3)
     figures["page_ms"] = page_ms(size["page_accounts"], size["page_entries"])
     figures["account_load_ms"] = account_load_ms(size["history"])
 
@@ -337,6 +411,11 @@ def main() -> None:
         "saves_per_s",
         "transfers_per_s",
         "transfers_per_db_commit",
+        "transfers_per_save",
+        "cpu_ms_per_transfer",
+        "db_cpu_ms_per_transfer",
+        "submit_cpu_ms_per_transfer",
+        "statements_per_transfer",
         "verify_events_per_s",
         "verify_events",
         "verify_discrepancies",

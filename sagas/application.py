@@ -14,7 +14,10 @@ from accounts.domain import (
     BankAccount,
     RejectedTransaction,
     SameAccountError,
+    parse_account_id,
     parse_amount,
+    parse_email_address,
+    parse_full_name,
     parse_overdraft_limit,
     register_transaction_errors,
 )
@@ -28,18 +31,27 @@ from sagas.domain import (
     TransferFunds,
     WithdrawFunds,
     command_id_for,
+    parse_request_id,
+    parse_submitted_by,
 )
 
 
-def as_account_id(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
+def request_details(request_id: Any, submitted_by: Any) -> dict[str, Any]:
+    """The command id, request id and submitter of a request, checked as they will be recorded."""
+    request_id = parse_request_id(request_id)
+    return {
+        "id": command_id_for(request_id),
+        "request_id": request_id,
+        "submitted_by": parse_submitted_by(submitted_by),
+    }
 
 
 class Commands(Application):
     """Records each request as a command and returns its id at once.
 
     It refuses only what it can know alone (a bad amount, a transfer to the same
-    account); everything that depends on an account is found out by its saga.
+    account, details that could not be recorded or shown); everything that
+    depends on an account is found out by its saga.
     With a request_id, the same request sent again is the same command.
     """
 
@@ -50,11 +62,9 @@ class Commands(Application):
     ) -> UUID:
         return self.record(
             OpenAccount(
-                id=command_id_for(request_id),
-                full_name=full_name,
-                email_address=email_address,
-                request_id=request_id and str(request_id),
-                submitted_by=submitted_by,
+                full_name=parse_full_name(full_name),
+                email_address=parse_email_address(email_address),
+                **request_details(request_id, submitted_by),
             )
         )
 
@@ -63,11 +73,9 @@ class Commands(Application):
     ) -> UUID:
         return self.record(
             DepositFunds(
-                id=command_id_for(request_id),
-                credit_account_id=as_account_id(credit_account_id),
+                credit_account_id=parse_account_id(credit_account_id),
                 amount=parse_amount(amount),
-                request_id=request_id and str(request_id),
-                submitted_by=submitted_by,
+                **request_details(request_id, submitted_by),
             )
         )
 
@@ -76,11 +84,9 @@ class Commands(Application):
     ) -> UUID:
         return self.record(
             WithdrawFunds(
-                id=command_id_for(request_id),
-                debit_account_id=as_account_id(debit_account_id),
+                debit_account_id=parse_account_id(debit_account_id),
                 amount=parse_amount(amount),
-                request_id=request_id and str(request_id),
-                submitted_by=submitted_by,
+                **request_details(request_id, submitted_by),
             )
         )
 
@@ -93,18 +99,16 @@ class Commands(Application):
         submitted_by: str = "",
     ) -> UUID:
         amount = parse_amount(amount)
-        debit_account_id = as_account_id(debit_account_id)
-        credit_account_id = as_account_id(credit_account_id)
+        debit_account_id = parse_account_id(debit_account_id)
+        credit_account_id = parse_account_id(credit_account_id)
         if debit_account_id == credit_account_id:
             raise SameAccountError({"account_id": debit_account_id})
         return self.record(
             TransferFunds(
-                id=command_id_for(request_id),
                 debit_account_id=debit_account_id,
                 credit_account_id=credit_account_id,
                 amount=amount,
-                request_id=request_id and str(request_id),
-                submitted_by=submitted_by,
+                **request_details(request_id, submitted_by),
             )
         )
 
@@ -113,26 +117,26 @@ class Commands(Application):
     ) -> UUID:
         return self.record(
             SetOverdraftLimit(
-                id=command_id_for(request_id),
-                account_id=as_account_id(account_id),
+                account_id=parse_account_id(account_id),
                 overdraft_limit=parse_overdraft_limit(overdraft_limit),
-                request_id=request_id and str(request_id),
-                submitted_by=submitted_by,
+                **request_details(request_id, submitted_by),
             )
         )
 
     def close_account(self, account_id: UUID, request_id: Any = None, submitted_by: str = "") -> UUID:
         return self.record(
             CloseAccount(
-                id=command_id_for(request_id),
-                account_id=as_account_id(account_id),
-                request_id=request_id and str(request_id),
-                submitted_by=submitted_by,
+                account_id=parse_account_id(account_id),
+                **request_details(request_id, submitted_by),
             )
         )
 
     def get_command(self, command_id: UUID) -> Command:
         return self.repository.get(command_id)
+
+    def is_recorded(self, command_id: UUID) -> bool:
+        """Whether a request with this id was recorded (its saga may not have started yet)."""
+        return command_id in self.repository
 
     def record(self, command: Command) -> UUID:
         """Saves a new command; a request already recorded is not recorded again."""

@@ -10,8 +10,11 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
 from accounts.domain import (
+    MAXIMUM_BALANCE,
     AccountClosedError,
     AccountNotFoundError,
+    BalanceCeilingError,
+    BalanceNotZeroError,
     InsufficientFundsError,
     TransactionError,
     register_transaction_errors,
@@ -82,6 +85,16 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
         return f"Refused: not enough money in {which}, even with its overdraft limit."
     if isinstance(error, AccountNotFoundError):
         return f"Refused: {which} does not exist.{refunded}"
+    if isinstance(error, BalanceCeilingError):
+        return (
+            f"Refused: {which} would hold more than {MAXIMUM_BALANCE:,}, "
+            f"the most an account may hold.{refunded}"
+        )
+    if isinstance(error, BalanceNotZeroError):
+        balance = error.args[0]["balance"]
+        if balance > 0:
+            return f"Refused: the account holds {balance:,}: pay it out before closing."
+        return f"Refused: the account owes {-balance:,}: it must be paid in before closing."
     return f"Refused: {error}"
 
 

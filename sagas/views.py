@@ -1,10 +1,12 @@
 """Request pages: the status of one request (updating itself until final), and lists of requests."""
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only
+from bankproject.system import recorded_commands
 from sagas.models import SagaSummary
 from sagas.selectors import search_requests
 
@@ -12,6 +14,8 @@ from sagas.selectors import search_requests
 @bank_staff_only
 def request_detail(request, saga_id):
     summary = SagaSummary.objects.filter(saga_id=saga_id).first()
+    if summary is None and not recorded_commands().is_recorded(saga_id):
+        raise Http404("No request has this reference.")
     accounts = {}
     if summary is not None:
         ids = [a for a in (summary.account_id, summary.to_account_id) if a]

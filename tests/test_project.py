@@ -9,8 +9,9 @@ from bankproject.system import persistence_env
 
 @pytest.mark.in_memory
 def test_persistence_env_selects_memory_or_the_django_database():
-    assert persistence_env("popo") == {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    assert persistence_env("django") == {"PERSISTENCE_MODULE": "bankproject.persistence:Factory"}
+    assert persistence_env("popo")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
+    assert persistence_env("django")["PERSISTENCE_MODULE"] == "bankproject.persistence:Factory"
+    assert persistence_env("django")["TRANSCODER_TOPIC"] == "bankproject.transcoding:OrjsonTranscoder"
     with pytest.raises(ValueError, match="persistence must be one of"):
         persistence_env("postgres")
 
@@ -45,3 +46,29 @@ def test_createauditor_makes_a_login_in_the_auditors_group():
     assert list(get_user_model().objects.get(username="audrey").groups.values_list("name", flat=True)) == [
         "auditors"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loaddemo_records_a_day_that_the_worker_carries_out(capsys):
+    from accounts.models import AccountSummary
+    from bankproject.system import BankAccountSystem
+    from bankproject.worker import Worker
+    from sagas.models import SagaSummary
+
+    call_command("loaddemo", "--if-empty")
+    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"))
+    try:
+        worker.process_all_pending()
+    finally:
+        worker.stop()
+    assert AccountSummary.objects.count() == 9
+    closed = AccountSummary.objects.get(is_closed=True)
+    assert (closed.full_name, closed.balance) == ("Closed Customer", 0)
+    assert not SagaSummary.objects.filter(status=SagaSummary.Status.PENDING).exists()
+    failures = " ".join(
+        SagaSummary.objects.filter(status=SagaSummary.Status.FAILED).values_list("errors", flat=True)
+    )
+    assert "pay it out before closing" in failures and "is closed" in failures
+    call_command("loaddemo", "--if-empty")
+    assert "no demo data loaded" in capsys.readouterr().out
+    assert AccountSummary.objects.count() == 9

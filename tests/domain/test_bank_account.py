@@ -4,8 +4,11 @@ from uuid import uuid4
 import pytest
 
 from accounts.domain import (
+    MAXIMUM_BALANCE,
     AccountClosedError,
     AccountNotFoundError,
+    BalanceCeilingError,
+    BalanceNotZeroError,
     BankAccount,
     InsufficientFundsError,
     InvalidAmountError,
@@ -179,3 +182,51 @@ def test_errors_are_equal_by_type_and_arguments():
     ):
         assert issubclass(error_class, TransactionError)
     assert issubclass(InvalidAmountError, ValueError)
+
+
+def test_a_credit_may_fill_an_account_up_to_the_ceiling_and_no_further():
+    account = new_account()
+    account.append_transaction(MAXIMUM_BALANCE - Decimal("1.00"))  # as if by many deposits
+    account.credit(Decimal("1.00"))
+    assert account.balance == MAXIMUM_BALANCE
+    with pytest.raises(BalanceCeilingError) as raised:
+        account.credit(Decimal("0.01"))
+    assert raised.value == BalanceCeilingError({"account_id": account.id})
+    assert account.balance == MAXIMUM_BALANCE
+
+
+def test_a_refund_lands_even_above_the_ceiling():
+    account = new_account()
+    account.append_transaction(MAXIMUM_BALANCE)
+    transaction_id = uuid4()
+    account.debit(Decimal("10"), transaction_id)
+    account.credit(Decimal("10"))
+    account.refund(Decimal("10"), transaction_id)
+    assert account.balance == MAXIMUM_BALANCE + 10
+
+
+@pytest.mark.parametrize(
+    ("balance", "overdraft"),
+    [("30", None), (None, "250")],
+    ids=["holds money", "owes money"],
+)
+def test_a_close_request_needs_a_zero_balance(balance, overdraft):
+    account = new_account(balance=balance or "0", overdraft_limit="500")
+    if overdraft:
+        account.debit(Decimal(overdraft))
+    expected = account.balance
+    with pytest.raises(BalanceNotZeroError) as raised:
+        account.close_if_balance_is_zero(uuid4())
+    assert raised.value == BalanceNotZeroError({"account_id": account.id, "balance": expected})
+    assert not account.is_closed
+    account.append_transaction(-expected)
+    account.close_if_balance_is_zero(uuid4())
+    assert account.is_closed
+    with pytest.raises(AccountClosedError):
+        account.close_if_balance_is_zero(uuid4())
+
+
+def test_the_direct_close_keeps_the_seeds_rule_and_closes_whatever_the_balance():
+    account = new_account(balance="30")
+    account.close()
+    assert account.is_closed and account.balance == Decimal("30.00")

@@ -28,5 +28,10 @@ def test_random_requests_keep_the_bank_consistent(runner_name):
     assert len(workload.requests) >= 500
     assert set(workload.refused_at_once) == {"InvalidAmountError", "SameAccountError", "RequestConflictError"}
     failures = Counter(type(s.errors[0]).__name__ for s in sagas.values() if s.has_errored)
-    assert set(failures) == {"InsufficientFundsError", "AccountNotFoundError", "AccountClosedError"}
+    assert set(failures) == {
+        "InsufficientFundsError",
+        "AccountNotFoundError",
+        "AccountClosedError",
+        "BalanceNotZeroError",
+    }
     assert len(ended) > 20

@@ -55,7 +55,9 @@ class Command(BaseCommand):
                 commands.transfer_funds(debit, credit, amount, submitted_by=by)
         # Requests that fail, for the failed list and the dashboard.
         commands.withdraw_funds(accounts[1], Decimal("999999.00"), submitted_by=by)
-        commands.close_account(accounts[7], submitted_by=by)
-        commands.deposit_funds(accounts[7], Decimal("10.00"), submitted_by=by)
-        commands.transfer_funds(accounts[2], accounts[7], Decimal("25.00"), submitted_by=by)
+        commands.close_account(accounts[6], submitted_by=by)  # refused: it holds money
+        closing = commands.open_account("Closed Customer", submitted_by=by)
+        commands.close_account(closing, submitted_by=by)
+        commands.deposit_funds(closing, Decimal("10.00"), submitted_by=by)
+        commands.transfer_funds(accounts[2], closing, Decimal("25.00"), submitted_by=by)
         self.stdout.write(self.style.SUCCESS(f"Recorded {len(accounts)} accounts and a day's requests."))
