@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "bankproject",
     "accounts",
     "sagas",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="account_list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("requests/", include("sagas.urls")),
+    path("audit/", include("audit.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

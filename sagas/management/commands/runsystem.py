@@ -6,6 +6,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.worker import start_verifying_requests
 from bankproject.system import BankAccountSystem, make_runner, persistence_env
 from bankproject.worker import Worker
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        if not once:
+            start_verifying_requests(stopping)  # audit: verifications asked for from the dashboard
 
         if runner == "threads":
             worker = Worker(system, persistence_env("django"), apps, poll_interval=poll_interval)

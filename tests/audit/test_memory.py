@@ -1,0 +1,80 @@
+"""verifyledger streams: its peak memory does not grow with the number of events."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bankproject.childprocess import database_settings
+from tests.worker.conftest import PROJECT_DIR
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEASURE = """
+import json, resource, time, tracemalloc
+import django
+django.setup()
+from audit.verification import LedgerVerifier
+tracemalloc.start()
+started = time.perf_counter()
+report = LedgerVerifier().verify()
+
+seconds = time.perf_counter() - started
+print(json.dumps({
+    "consistent": report.is_consistent,
+    "events": report.events_checked,
+    "seconds": seconds,
+    "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "python_peak_kib": tracemalloc.get_traced_memory()[1] // 1024,
+}))
+"""
+
+
+def verify_in_a_process():
+    """Verification in a fresh process, so that its peak memory is its own."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "BANK_TEST_DATABASE": json.dumps(database_settings()),
+    }
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(output.stdout.splitlines()[-1])
+
+
+def add_traffic(commands, account_ids, transfers, carry_out):
+    """Transfers, carried out a hundred at a time, as a worker keeping up would: what the
+    verification holds in memory besides the accounts is the requests in flight."""
+    for n in range(transfers):
+        debit, credit = account_ids[n % len(account_ids)], account_ids[(n * 7 + 1) % len(account_ids)]
+        if debit != credit:
+            commands.transfer_funds(debit, credit, "1.00")
+        else:
+            commands.deposit_funds(debit, "2.00")
+        if n % 100 == 99:
+            carry_out()
+    carry_out()
+
+
+def test_peak_memory_stays_flat_as_the_store_grows(commands, carry_out):
+    account_ids = [commands.open_account(f"Customer {n}") for n in range(20)]
+    for account_id in account_ids:
+        commands.deposit_funds(account_id, "1000.00")
+    add_traffic(commands, account_ids, 1500, carry_out)  # every page of every log full
+    small = verify_in_a_process()
+    add_traffic(commands, account_ids, 4500, carry_out)
+    large = verify_in_a_process()
+
+    assert small["consistent"] and large["consistent"]
+    assert large["events"] > 3.5 * small["events"]
+    print(f"small {small}, large {large}")
+    # What the verification itself holds (accounts, requests in flight, a page of each log)...
+    python_growth = large["python_peak_kib"] - small["python_peak_kib"]
+    assert python_growth < 2 * 1024, f"Python objects' peak grew by {python_growth} KiB: {small} → {large}"
+    # ...and the whole process, database driver's caches included (SQLite's grow a little
+    # with the file: 8 MiB here between these sizes).
+    rss_growth = large["peak_rss_kib"] - small["peak_rss_kib"]
+    assert rss_growth < 16 * 1024, f"peak RSS grew by {rss_growth} KiB: {small} → {large}"
