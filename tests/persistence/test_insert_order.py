@@ -110,10 +110,10 @@ PERSISTENCE_MODULES = [
 
 @pytest.mark.parametrize(("persistence_module", "loses_events"), PERSISTENCE_MODULES)
 def test_a_follower_processes_each_event_once_while_writer_processes_race(persistence_module, loses_events):
-    # A race need not interleave badly every time: the library alone is given three
-    # runs to lose an event (it loses dozens in most runs); the project's module must
-    # lose none in its one run.
-    attempts = 3 if loses_events else 1
+    # A race need not interleave badly every time: the library alone is given up to
+    # six runs to lose an event (it loses dozens in most runs, fewer on a machine busy
+    # with other work); the project's module must lose none in its one run.
+    attempts = 6 if loses_events else 1
     for _ in range(attempts):
         saved, processed = race(persistence_module)
         assert len(processed) == len(set(processed)), "a notification was processed twice"
