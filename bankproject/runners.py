@@ -221,7 +221,7 @@ class ApplicationActor:
 
     def connect(self, actors: dict[str, Any]) -> None:
         """Follows this application's leaders and leads its followers."""
-        from bankproject.worker import FollowerLoop, close_database_connection
+        from bankproject.worker import FollowerLoop, close_database_connection, database_reachable
 
         prompt = None
         if isinstance(self.app, Leader):
@@ -250,6 +250,7 @@ class ApplicationActor:
             poll_interval=self.poll_interval,
             on_error=close_database_connection if self.uses_django else None,
             batch=batch,
+            probe=database_reachable if self.uses_django else None,
         )
         if prompt is not None:
             self.loop.after_batch = [prompt]

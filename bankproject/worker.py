@@ -36,7 +36,16 @@ from eventsourcing.system import Follower, Leader, RecordingEvent, RecordingEven
 
 logger = logging.getLogger("bank.worker")
 
-MAX_RETRY_DELAY = 30.0
+FIRST_RETRY_DELAY = 0.1
+RETRY_DELAY_CAP = 4.0  # a few seconds: a fault's end is found by probing, not by waiting long
+PROBE_INTERVAL = 1.0  # how often a retrying follower checks whether the database is back
+IMMEDIATE_RETRIES = 3  # lost races on a tracking position pulled again at once, in a row
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after the given number of failures in a row: doubling, capped."""
+    doublings = min(max(failures - 1, 0), 16)  # bounded, so that 2 ** n never overflows a float
+    return min(FIRST_RETRY_DELAY * 2**doublings, RETRY_DELAY_CAP)
 
 
 class NotificationSource(Protocol):
@@ -106,6 +115,7 @@ class FollowerLoop:
         wakeup: Any = None,
         on_error: Callable[[], None] | None = None,
         batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        probe: Callable[[], bool] | None = None,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -115,6 +125,10 @@ class FollowerLoop:
         self.wakeup = wakeup if wakeup is not None else threading.Event()
         self.on_error = on_error
         self.batch = batch
+        # Answers cheaply whether the database can be reached: a retrying follower
+        # wakes as soon as it is back, however long the delay has grown.
+        self.probe = probe
+        self.failures = 0  # in a row; 0 while all is well
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
@@ -174,36 +188,25 @@ class FollowerLoop:
     def run_until(self, stop: threading.Event) -> None:
         """Processes, waits, retries; returns once stop is set, between notifications."""
         idle_wait = 0.005
-        failures = 0
+        lost_races = 0
         while not stop.is_set():
             try:
                 done = self.process_pending(stop)
             except IntegrityError as error:
-                # Another processor of this follower recorded the notification first,
-                # or wrote the same aggregate: nothing was recorded here, pull again.
-                logger.info("%s: %s; pulling again", self.name, error)
-                self.in_hand = None
-                self.limit = 1
+                lost_races += 1
+                if lost_races <= IMMEDIATE_RETRIES:
+                    # Another processor of this follower recorded the notification first,
+                    # or wrote the same aggregate: nothing was recorded here, pull again.
+                    logger.info("%s: %s; pulling again", self.name, error)
+                    self.in_hand = None
+                    self.limit = 1
+                    continue
+                self.retry_after(error, stop)
                 continue
-            except Exception:
-                failures += 1
-                delay = min(0.1 * 2 ** (failures - 1), MAX_RETRY_DELAY)
-                in_hand = self.in_hand
-                logger.exception(
-                    "%s failed on notification %s of %s (attempt %d); retrying in %.1fs",
-                    self.name,
-                    in_hand.notification_id if in_hand else "?",
-                    in_hand.application_name if in_hand else "its leaders",
-                    failures,
-                    delay,
-                )
-                self.in_hand = None
-                self.limit = 1
-                if self.on_error is not None:
-                    self.on_error()
-                stop.wait(delay)
+            except Exception as error:
+                self.retry_after(error, stop)
                 continue
-            failures = 0
+            self.failures = lost_races = 0
             if done:
                 idle_wait = 0.005
                 if done < self.limit:
@@ -218,6 +221,54 @@ class FollowerLoop:
                 idle_wait = 0.005
             else:
                 idle_wait = min(idle_wait * 2, self.poll_interval)
+
+    def retry_after(self, error: Exception, stop: threading.Event) -> None:
+        """Logs the failure, then waits before the next attempt: retry_delay, or until
+        the database is seen to come back, or stop."""
+        self.failures += 1
+        delay = retry_delay(self.failures)
+        in_hand = self.in_hand
+        logger.error(
+            "%s failed on notification %s of %s (attempt %d); retrying in %.1fs",
+            self.name,
+            in_hand.notification_id if in_hand else "?",
+            in_hand.application_name if in_hand else "its leaders",
+            self.failures,
+            delay,
+            exc_info=error,
+        )
+        self.in_hand = None
+        self.limit = 1
+        if self.on_error is not None:
+            self.on_error()
+        deadline = time.monotonic() + delay
+        # A fault that is the database's shows now, so that its end is seen at the next probe.
+        seen_down = self.probe is not None and not self.probe()
+        while not stop.wait(min(PROBE_INTERVAL, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return
+            if self.probe is None:
+                continue
+            if self.probe():
+                if seen_down:
+                    return  # the database is back: no need to wait out the delay
+            else:
+                seen_down = True
+
+
+def database_reachable() -> bool:
+    """Whether a fresh connection to the database answers (a cheap query)."""
+    from django.db import connection
+
+    close_database_connection()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return False
+    finally:
+        close_database_connection()
+    return True
 
 
 def close_database_connection() -> None:
@@ -286,6 +337,7 @@ class Worker:
                 wakeup=wakeups.get(name),
                 on_error=close_database_connection if uses_django else None,
                 batch=batch_of(name),
+                probe=database_reachable if uses_django else None,
             )
             for name, app in self.apps.items()
         }
