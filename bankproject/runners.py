@@ -221,7 +221,12 @@ class ApplicationActor:
 
     def connect(self, actors: dict[str, Any]) -> None:
         """Follows this application's leaders and leads its followers."""
-        from bankproject.worker import FollowerLoop, close_database_connection, database_reachable
+        from bankproject.worker import (
+            FollowerLoop,
+            close_database_connection,
+            database_reachable,
+            recorded_state,
+        )
 
         prompt = None
         if isinstance(self.app, Leader):
@@ -251,6 +256,7 @@ class ApplicationActor:
             on_error=close_database_connection if self.uses_django else None,
             batch=batch,
             probe=database_reachable if self.uses_django else None,
+            record_state=recorded_state if self.uses_django else None,
         )
         if prompt is not None:
             self.loop.after_batch = [prompt]

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventsourcing.application import Application, Cache, LRUCache
@@ -116,6 +117,7 @@ class FollowerLoop:
         on_error: Callable[[], None] | None = None,
         batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
         probe: Callable[[], bool] | None = None,
+        record_state: Callable[..., None] | None = None,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -129,6 +131,10 @@ class FollowerLoop:
         # wakes as soon as it is back, however long the delay has grown.
         self.probe = probe
         self.failures = 0  # in a row; 0 while all is well
+        self.failing_since: datetime | None = None
+        # Where the follower's state is recorded for operators (bankproject.status.record_follower_state).
+        self.record_state = record_state
+        self.batch_notifications: list[Tracking] = []  # those processed in the batch in hand
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
@@ -145,6 +151,8 @@ class FollowerLoop:
         up to limit notifications per leader. Returns how many it processed."""
         done = 0
         recorder = self.follower.recorder
+        self.in_hand = None
+        self.batch_notifications = []
         try:
             with self.batch():
                 # Read inside the batch: no other processor of this follower records meanwhile.
@@ -154,6 +162,8 @@ class FollowerLoop:
                     # positions: what it wrote is not in this loop's cache.
                     forget_cached_aggregates(self.follower)
                 for leader_name, source in self.leaders.items():
+                    if done and self.limit == 1:
+                        break  # after a failure, one notification a batch: the failing one is named
                     notifications = source.select_notifications(
                         start=positions[leader_name],
                         limit=self.limit,
@@ -168,9 +178,10 @@ class FollowerLoop:
                             break  # what is done so far commits
                         self.in_hand = tracking
                         self.follower.process_event(domain_event, tracking)
+                        self.in_hand = None
+                        self.batch_notifications.append(tracking)
                         positions[leader_name] = tracking.notification_id
                         done += 1
-                    self.in_hand = None
         except BaseException:
             # The batch rolled back: so must every aggregate it cached.
             self.positions = None
@@ -187,6 +198,13 @@ class FollowerLoop:
 
     def run_until(self, stop: threading.Event) -> None:
         """Processes, waits, retries; returns once stop is set, between notifications."""
+        self.report("running")
+        try:
+            self.run_and_retry(stop)
+        finally:
+            self.report("stopped")
+
+    def run_and_retry(self, stop: threading.Event) -> None:
         idle_wait = 0.005
         lost_races = 0
         while not stop.is_set():
@@ -206,7 +224,11 @@ class FollowerLoop:
             except Exception as error:
                 self.retry_after(error, stop)
                 continue
-            self.failures = lost_races = 0
+            if self.failures:
+                logger.info("%s is processing again after %d failed attempts", self.name, self.failures)
+                self.failures, self.failing_since = 0, None
+                self.report("running")
+            lost_races = 0
             if done:
                 idle_wait = 0.005
                 if done < self.limit:
@@ -222,20 +244,58 @@ class FollowerLoop:
             else:
                 idle_wait = min(idle_wait * 2, self.poll_interval)
 
+    def failing_notification(self) -> Tracking | None:
+        """The notification the last failure happened on, if it is known: the one in
+        hand, or the only one of a batch that failed as it ended."""
+        if self.in_hand is not None:
+            return self.in_hand
+        if len(self.batch_notifications) == 1:
+            return self.batch_notifications[0]
+        return None
+
+    def report(self, state: str, **details: Any) -> None:
+        """Records the follower's state for operators; a failure to record it (the
+        database may be down) is not the follower's failure."""
+        if self.record_state is None:
+            return
+        since = self.failing_since if state == "retrying" else datetime.now(UTC)
+        try:
+            self.record_state(self.name, state, since, failures=self.failures, **details)
+        except Exception:
+            logger.debug("%s: could not record its state %r", self.name, state, exc_info=True)
+
     def retry_after(self, error: Exception, stop: threading.Event) -> None:
         """Logs the failure, then waits before the next attempt: retry_delay, or until
         the database is seen to come back, or stop."""
         self.failures += 1
+        if self.failing_since is None:
+            self.failing_since = datetime.now(UTC)
         delay = retry_delay(self.failures)
-        in_hand = self.in_hand
+        failing = self.failing_notification()
+        if failing is not None:
+            where = f"notification {failing.notification_id} of {failing.application_name}"
+        elif self.batch_notifications:
+            first, last = self.batch_notifications[0], self.batch_notifications[-1]
+            where = (
+                f"the end of a batch of {len(self.batch_notifications)} notifications "
+                f"({first.notification_id} of {first.application_name} to "
+                f"{last.notification_id} of {last.application_name}); retrying one at a time"
+            )
+        else:
+            where = "reading its leaders' notifications"
         logger.error(
-            "%s failed on notification %s of %s (attempt %d); retrying in %.1fs",
+            "%s failed on %s (attempt %d); retrying in %.1fs",
             self.name,
-            in_hand.notification_id if in_hand else "?",
-            in_hand.application_name if in_hand else "its leaders",
+            where,
             self.failures,
             delay,
             exc_info=error,
+        )
+        self.report(
+            "retrying",
+            error=f"{type(error).__name__}: {error}"[:2000],
+            leader_name=failing.application_name if failing else "",
+            notification_id=failing.notification_id if failing else None,
         )
         self.in_hand = None
         self.limit = 1
@@ -269,6 +329,13 @@ def database_reachable() -> bool:
     finally:
         close_database_connection()
     return True
+
+
+def recorded_state(*args: Any, **kwargs: Any) -> None:
+    """Records a follower's state where systemstatus and the admin read it."""
+    from bankproject.status import record_follower_state
+
+    record_follower_state(*args, **kwargs)
 
 
 def close_database_connection() -> None:
@@ -338,6 +405,7 @@ class Worker:
                 on_error=close_database_connection if uses_django else None,
                 batch=batch_of(name),
                 probe=database_reachable if uses_django else None,
+                record_state=recorded_state if uses_django else None,
             )
             for name, app in self.apps.items()
         }
