@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -316,6 +317,29 @@ class FollowerLoop:
                 seen_down = True
 
 
+class StopSignals:
+    """Remembers that a stop signal (SIGTERM, SIGINT) arrived, for the main thread to act on.
+
+    The handler only sets an attribute: logging or Event.set() take locks that the
+    interrupted main thread may hold, and would deadlock it.
+    """
+
+    def __init__(self, signums: Iterable[int] = (signal.SIGTERM, signal.SIGINT)) -> None:
+        self.received: int | None = None
+        for signum in signums:
+            signal.signal(signum, self.receive)
+
+    def receive(self, signum: int, frame: Any) -> None:
+        self.received = signum
+
+    def __bool__(self) -> bool:
+        return self.received is not None
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.received).name if self.received is not None else ""
+
+
 def database_reachable() -> bool:
     """Whether a fresh connection to the database answers (a cheap query)."""
     from django.db import connection
@@ -432,9 +456,22 @@ class Worker:
     def _run(self, loop: FollowerLoop) -> None:
         try:
             loop.run_until(self.stopping)
+        except BaseException:
+            logger.critical("%s's follower thread died", loop.name, exc_info=True)
+            raise
         finally:
             if self.uses_django:
                 close_database_connection()
+
+    def wait(self, until: Callable[[], bool], interval: float = 0.2) -> str | None:
+        """Blocks until until() is true (returns None) or a follower thread has died
+        (returns why): a worker with a dead follower must not live on, looking alive."""
+        while not until():
+            dead = [thread.name for thread in self.threads if not thread.is_alive()]
+            if dead and not self.stopping.is_set():
+                return f"{', '.join(dead)} died"
+            time.sleep(interval)
+        return None
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()

@@ -1,13 +1,11 @@
 """The worker: carries out recorded requests by running the system's process applications."""
 
 import logging
-import signal
-import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
 from bankproject.system import BankAccountSystem, make_runner, persistence_env
-from bankproject.worker import Worker
+from bankproject.worker import StopSignals, Worker
 
 logger = logging.getLogger("bank.worker")
 
@@ -53,14 +51,7 @@ class Command(BaseCommand):
         if once and runner != "threads":
             raise CommandError("--once works with the threads runner only")
 
-        stopping = threading.Event()
-
-        def stop(signum, frame):
-            logger.info("%s received: stopping after the notifications in hand", signal.Signals(signum).name)
-            stopping.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        signals = StopSignals()
 
         if runner == "threads":
             worker = Worker(system, persistence_env("django"), apps, poll_interval=poll_interval)
@@ -71,14 +62,26 @@ class Command(BaseCommand):
                 return
             logger.info("running %s in threads", ", ".join(worker.names))
             worker.start()
-            stopping.wait()
-            worker.stop()
+            try:
+                died = worker.wait(lambda: bool(signals))
+            finally:
+                self.log_signal(signals)
+                worker.stop()
         else:
             system_runner = make_runner(runner, "django", names=apps, poll_interval=poll_interval)
             logger.info("running %s with the %s runner", ", ".join(apps or system.followers), runner)
             system_runner.start()
             try:
-                system_runner.wait(stopping)
+                died = system_runner.wait(lambda: bool(signals))
             finally:
+                self.log_signal(signals)
                 system_runner.stop()
+        if died:
+            # A supervisor (systemd, a container runtime) restarts a worker that exits non-zero.
+            logger.critical("stopped: %s", died)
+            raise CommandError(f"{died}; the worker stopped", returncode=1)
         logger.info("stopped")
+
+    def log_signal(self, signals):
+        if signals:
+            logger.info("%s received: stopping after the notifications in hand", signals.name)
