@@ -42,3 +42,25 @@ class FollowerState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_name}: {self.state}"
+
+
+class ProjectionTrackingRecord(models.Model):
+    """The read-model projections' positions, apart from the money path's.
+
+    eventsourcing-django keeps every follower's positions in one table
+    (notification_tracking). A rebuild rewrites the projections' positions in one
+    long transaction; in the shared table its locks (InnoDB's gap locks) would hold
+    up Sagas' and Accounts' own tracking inserts. Same columns, its own table.
+    """
+
+    uid = models.BigAutoField(primary_key=True)
+    application_name = models.CharField(max_length=32)
+    upstream_application_name = models.CharField(max_length=32)
+    notification_id = models.BigIntegerField()
+
+    class Meta:
+        db_table = "projection_tracking"
+        unique_together = (("application_name", "upstream_application_name", "notification_id"),)
+
+    def __str__(self) -> str:
+        return f"{self.application_name} at {self.notification_id} of {self.upstream_application_name}"

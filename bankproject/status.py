@@ -11,7 +11,7 @@ from django.utils import timezone
 from eventsourcing.system import System
 from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
 
-from bankproject.models import FollowerState
+from bankproject.models import FollowerState, ProjectionTrackingRecord
 from bankproject.projections import ReadModelProjection
 
 
@@ -28,7 +28,8 @@ def follower_positions(system: System) -> list[FollowerPosition]:
     followers, leaders = list(system.follows), list(system.leads)
     tracked = {
         (row["application_name"], row["upstream_application_name"]): row["position"]
-        for row in NotificationTrackingRecord.objects.filter(application_name__in=followers)
+        for model in (NotificationTrackingRecord, ProjectionTrackingRecord)
+        for row in model.objects.filter(application_name__in=followers)
         .values("application_name", "upstream_application_name")
         .annotate(position=Max("notification_id"))
     }

@@ -136,6 +136,9 @@ class FollowerLoop:
         # Where the follower's state is recorded for operators (bankproject.status.record_follower_state).
         self.record_state = record_state
         self.batch_notifications: list[Tracking] = []  # those processed in the batch in hand
+        # The last notification of each leader to process (a rebuild replays what existed
+        # when it began, not what keeps arriving); None: no end.
+        self.up_to: dict[str, int | None] = {}
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
@@ -168,6 +171,7 @@ class FollowerLoop:
                     notifications = source.select_notifications(
                         start=positions[leader_name],
                         limit=self.limit,
+                        stop=self.up_to.get(leader_name),
                         topics=self.follower.topics,
                         inclusive_of_start=False,
                     )
