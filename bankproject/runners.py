@@ -282,13 +282,15 @@ class ApplicationActor:
 
     def call(self, path: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Calls the application's method at path (e.g. ["recorder", "max_notification_id"])."""
-        target: Any = self.app
-        for name in path:
-            target = getattr(target, name)
-        result = target(*args, **kwargs)
-        if hasattr(result, "__next__"):
-            result = list(result)  # an iterator cannot cross processes
-        return result
+        # Between the follower loop's batches, never during one (see FollowerLoop.lock).
+        with self.loop.lock if self.loop is not None else nullcontext():
+            target: Any = self.app
+            for name in path:
+                target = getattr(target, name)
+            result = target(*args, **kwargs)
+            if hasattr(result, "__next__"):
+                result = list(result)  # an iterator cannot cross processes
+            return result
 
     def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
         return self.app.recorder.select_notifications(*args, **kwargs)  # type: ignore[attr-defined]

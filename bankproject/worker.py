@@ -139,6 +139,10 @@ class FollowerLoop:
         # The last notification of each leader to process (a rebuild replays what existed
         # when it began, not what keeps arriving); None: no end.
         self.up_to: dict[str, int | None] = {}
+        # Held for each batch. Whoever else uses the follower application (a Ray actor's
+        # calls) takes it too: the loop must be its aggregate cache's only writer, and
+        # nothing may build on a batch that may yet roll back.
+        self.lock = threading.RLock()
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
@@ -153,6 +157,10 @@ class FollowerLoop:
     def process_pending(self, stop: threading.Event | None = None) -> int:
         """Processes, in one batch, what the leaders have that this follower has not:
         up to limit notifications per leader. Returns how many it processed."""
+        with self.lock:
+            return self._process_pending(stop)
+
+    def _process_pending(self, stop: threading.Event | None) -> int:
         done = 0
         recorder = self.follower.recorder
         self.in_hand = None
