@@ -36,6 +36,8 @@ from eventsourcing.application import Application, Cache, LRUCache
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.system import Follower, Leader, RecordingEvent, RecordingEventReceiver, System
 
+from bankproject import metrics
+
 logger = logging.getLogger("bank.worker")
 
 FIRST_RETRY_DELAY = 0.1
@@ -143,6 +145,7 @@ class FollowerLoop:
         # calls) takes it too: the loop must be its aggregate cache's only writer, and
         # nothing may build on a batch that may yet roll back.
         self.lock = threading.RLock()
+        metrics.start_follower_metrics(self.name)
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
@@ -158,7 +161,13 @@ class FollowerLoop:
         """Processes, in one batch, what the leaders have that this follower has not:
         up to limit notifications per leader. Returns how many it processed."""
         with self.lock:
-            return self._process_pending(stop)
+            started = time.perf_counter()
+            done = self._process_pending(stop)
+        if done:
+            metrics.BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+            metrics.BATCHES.labels(self.name).inc()
+            metrics.NOTIFICATIONS.labels(self.name).inc(done)
+        return done
 
     def _process_pending(self, stop: threading.Event | None) -> int:
         done = 0
@@ -240,6 +249,7 @@ class FollowerLoop:
             if self.failures:
                 logger.info("%s is processing again after %d failed attempts", self.name, self.failures)
                 self.failures, self.failing_since = 0, None
+                metrics.RETRYING.labels(self.name).set(0)
                 self.report("running")
             lost_races = 0
             if done:
@@ -281,6 +291,8 @@ class FollowerLoop:
         """Logs the failure, then waits before the next attempt: retry_delay, or until
         the database is seen to come back, or stop."""
         self.failures += 1
+        metrics.FAILURES.labels(self.name).inc()
+        metrics.RETRYING.labels(self.name).set(1)
         if self.failing_since is None:
             self.failing_since = datetime.now(UTC)
         delay = retry_delay(self.failures)

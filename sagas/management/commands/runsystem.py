@@ -4,6 +4,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bankproject.metrics import serve_worker_metrics
 from bankproject.system import BankAccountSystem, make_runner, persistence_env
 from bankproject.worker import StopSignals, Worker
 
@@ -41,7 +42,13 @@ class Command(BaseCommand):
             help="longest wait, in seconds, between looks for new requests when idle",
         )
 
-    def handle(self, *args, runner, apps, once, poll_interval, **options):
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            help="serve Prometheus metrics on 127.0.0.1 at this port (threads runner: every follower)",
+        )
+
+    def handle(self, *args, runner, apps, once, poll_interval, metrics_port, **options):
         system = BankAccountSystem(read_models=True)
         unknown = set(apps or []) - set(system.followers)
         if unknown:
@@ -52,6 +59,8 @@ class Command(BaseCommand):
             raise CommandError("--once works with the threads runner only")
 
         signals = StopSignals()
+        if metrics_port is not None:
+            serve_worker_metrics(metrics_port, system)
 
         if runner == "threads":
             worker = Worker(system, persistence_env("django"), apps, poll_interval=poll_interval)
