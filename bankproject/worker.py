@@ -235,6 +235,7 @@ class FollowerLoop:
             except IntegrityError as error:
                 lost_races += 1
                 if lost_races <= IMMEDIATE_RETRIES:
+                    metrics.FAILURES.labels(self.name).inc()
                     # Another processor of this follower recorded the notification first,
                     # or wrote the same aggregate: nothing was recorded here, pull again.
                     logger.info("%s: %s; pulling again", self.name, error)
@@ -316,16 +317,16 @@ class FollowerLoop:
             delay,
             exc_info=error,
         )
+        self.in_hand = None
+        self.limit = 1
+        if self.on_error is not None:
+            self.on_error()  # first: the state is recorded on a fresh connection
         self.report(
             "retrying",
             error=f"{type(error).__name__}: {error}"[:2000],
             leader_name=failing.application_name if failing else "",
             notification_id=failing.notification_id if failing else None,
         )
-        self.in_hand = None
-        self.limit = 1
-        if self.on_error is not None:
-            self.on_error()
         deadline = time.monotonic() + delay
         # A fault that is the database's shows now, so that its end is seen at the next probe.
         seen_down = self.probe is not None and not self.probe()
