@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils import timezone
 
 from accounts.selectors import bank_totals
-from bankproject.status import follower_positions
+from bankproject.status import follower_positions, follower_states, follower_troubles
 from bankproject.system import BankAccountSystem
 from sagas.selectors import hourly_requests, pending_count, recent_failures
 
@@ -30,13 +30,16 @@ class BankAdminSite(admin.AdminSite):
     def dashboard(self, request):
         since = timezone.now() - timedelta(hours=24)
         hours = hourly_requests(24)
+        system = BankAccountSystem(read_models=True)
         context = {
             **self.each_context(request),
             "title": "Dashboard",
             **bank_totals(),
             "pending_count": pending_count(),
             "recent_failures": recent_failures(since),
-            "followers": follower_positions(BankAccountSystem(read_models=True)),
+            "followers": follower_positions(system),
+            "follower_states": follower_states(system),
+            "troubles": follower_troubles(system),
             "chart": bar_chart(hours),
         }
         return TemplateResponse(request, "admin/dashboard.html", context)

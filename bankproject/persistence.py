@@ -25,7 +25,11 @@ from django.utils import timezone
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing_django import factory, models, recorders
 
-from bankproject.models import EventInsertLock
+from bankproject.models import EventInsertLock, ProjectionTrackingRecord
+
+# Which table keeps a follower's tracking positions: eventsourcing-django's, or the
+# projections' own (set "TRACKING_RECORDS": "projections" in the application's env).
+TRACKING_MODELS = {"": models.NotificationTrackingRecord, "projections": ProjectionTrackingRecord}
 
 
 def serialise_inserts(application_name: str, using: str | None) -> None:
@@ -123,6 +127,7 @@ class _Batch(threading.local):
     application_name: str | None = None
     positions: dict[str, int]
     pending: dict[str, PendingWrites]
+    tracking_model: type[Model] = models.NotificationTrackingRecord
 
 
 _batch = _Batch()
@@ -164,9 +169,9 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
             for pending in _batch.pending.values():
                 pending.write()
             insert_rows(
-                models.NotificationTrackingRecord,
+                _batch.tracking_model,
                 [
-                    models.NotificationTrackingRecord(
+                    _batch.tracking_model(
                         application_name=application_name,
                         upstream_application_name=leader_name,
                         notification_id=position,
@@ -177,6 +182,7 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
             )
         finally:
             _batch.application_name, _batch.positions, _batch.pending = None, {}, {}
+            _batch.tracking_model = models.NotificationTrackingRecord
 
 
 class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
@@ -260,15 +266,33 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
             self.pending_events().stored_events += stored_events
             if tracking is not None:
                 _batch.positions[tracking.application_name] = tracking.notification_id  # row at the end
+                _batch.tracking_model = self.tracking_model
             return []
         notification_ids = super()._insert_events(stored_events)
         if tracking is not None:
-            models.NotificationTrackingRecord(
+            self.tracking_model(
                 application_name=self.application_name,
                 upstream_application_name=tracking.application_name,
                 notification_id=tracking.notification_id,
             ).save(using=self.using)
         return notification_ids
+
+    def __init__(
+        self, *args: Any, tracking_model: type[Model] = models.NotificationTrackingRecord, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.tracking_model = tracking_model
+
+    @recorders.errors
+    def max_tracking_id(self, application_name: str) -> int | None:
+        """As eventsourcing-django's, in this follower's tracking table."""
+        return (
+            self.tracking_model.objects.using(self.using)
+            .filter(application_name=self.application_name, upstream_application_name=application_name)
+            .order_by("-notification_id")
+            .values_list("notification_id", flat=True)
+            .first()
+        )
 
     def pending_events(self) -> PendingEvents:
         return before_batch_commits("events", lambda: PendingEvents(self))
@@ -304,5 +328,8 @@ class Factory(factory.Factory):
 
     def process_recorder(self) -> BankProcessRecorder:
         return BankProcessRecorder(
-            application_name=self.env.name, model=models.StoredEventRecord, using=self.db_alias
+            application_name=self.env.name,
+            model=models.StoredEventRecord,
+            using=self.db_alias,
+            tracking_model=TRACKING_MODELS[self.env.get("TRACKING_RECORDS", "")],
         )

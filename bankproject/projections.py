@@ -84,6 +84,8 @@ class ReadModelProjection(ProcessApplication):
     """A follower whose policy changes read-model rows through self.changes."""
 
     read_models: tuple[type, ...] = ()  # the tables this projection writes
+    # Its positions in a table of their own, so that a rebuild locks nothing of the money path's.
+    env = {"TRACKING_RECORDS": "projections"}
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)

@@ -12,7 +12,10 @@ import functools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -20,7 +23,7 @@ from eventsourcing.application import Application
 from eventsourcing.system import Leader, Runner, System
 from eventsourcing.utils import EnvType
 
-from bankproject.worker import CACHED_AGGREGATES_ENV, Prompt, Worker
+from bankproject.worker import CACHED_AGGREGATES_ENV, Prompt, StopSignals, Worker
 
 IN_MEMORY = "eventsourcing.popo"
 
@@ -34,18 +37,23 @@ def run_worker_process(
     wakeups: dict[str, Any],
     stopping: Any,
     poll_interval: float,
+    parent_pid: int,
 ) -> None:
-    """The body of one worker process: runs the named followers until told to stop."""
-    from bankproject.childprocess import start_django
+    """The body of one worker process: runs the named followers until told to stop,
+    its parent dies or a follower thread dies (then it exits 1)."""
+    from bankproject.childprocess import die_with_parent, parent_is_gone, start_django
 
+    die_with_parent(parent_pid)
     # The parent stops its children: Ctrl-C in a terminal reaches them all at once.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signals = StopSignals([signal.SIGTERM])
     start_django(settings_module, database)
     worker = Worker(system, env, names, wakeups=wakeups, poll_interval=poll_interval)
     worker.start()
-    stopping.wait()
+    died = worker.wait(lambda: bool(signals) or stopping.is_set() or parent_is_gone(parent_pid))
     worker.stop()
+    if died:
+        sys.exit(1)
 
 
 class PullingRunner(Runner[Any]):
@@ -95,7 +103,8 @@ class ProcessRunner(PullingRunner):
         self.apps: dict[str, Application[Any]] = {}
         self.processes: list[multiprocessing.process.BaseProcess] = []
         self.context = multiprocessing.get_context("spawn")
-        self.stopping = self.context.Event()
+        # One stop flag per child: stopping one (its SIGTERM) stops no other.
+        self.stopping = {name: self.context.Event() for name in self.names}
         self.wakeups = {name: self.context.Event() for name in system.followers}
 
     def start(self) -> None:
@@ -113,8 +122,9 @@ class ProcessRunner(PullingRunner):
                     self.env_dict,
                     [name],
                     self.wakeups,
-                    self.stopping,
+                    self.stopping[name],
                     self.poll_interval,
+                    os.getpid(),
                 ),
                 name=f"bank-{name}",
             )
@@ -129,7 +139,8 @@ class ProcessRunner(PullingRunner):
                 app.lead(Prompt(self.wakeups[f] for f in self.system.leads.get(name, [])))
 
     def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
+        for stopping in self.stopping.values():
+            stopping.set()
         for process in self.processes:
             process.join(timeout=timeout)
             if process.is_alive():
@@ -142,13 +153,15 @@ class ProcessRunner(PullingRunner):
     def get(self, cls: type[Any]) -> Any:
         return self.apps[cls.name]
 
-    def wait(self, stop: threading.Event) -> None:
-        """Blocks until stop is set or a worker process dies (then raises)."""
-        while not stop.wait(1.0):
+    def wait(self, until: Callable[[], bool], interval: float = 0.2) -> str | None:
+        """Blocks until until() is true (returns None) or a worker process has ended
+        (returns which and how): the worker must not live on without it."""
+        while not until():
             dead = [p for p in self.processes if not p.is_alive()]
             if dead:
-                msg = f"worker process {dead[0].name} ended with exit code {dead[0].exitcode}"
-                raise RuntimeError(msg)
+                return f"worker process {dead[0].name} ended with exit code {dead[0].exitcode}"
+            time.sleep(interval)
+        return None
 
 
 # Ray ------------------------------------------------------------------------
@@ -221,7 +234,12 @@ class ApplicationActor:
 
     def connect(self, actors: dict[str, Any]) -> None:
         """Follows this application's leaders and leads its followers."""
-        from bankproject.worker import FollowerLoop, close_database_connection
+        from bankproject.worker import (
+            FollowerLoop,
+            close_database_connection,
+            database_reachable,
+            recorded_state,
+        )
 
         prompt = None
         if isinstance(self.app, Leader):
@@ -250,6 +268,8 @@ class ApplicationActor:
             poll_interval=self.poll_interval,
             on_error=close_database_connection if self.uses_django else None,
             batch=batch,
+            probe=database_reachable if self.uses_django else None,
+            record_state=recorded_state if self.uses_django else None,
         )
         if prompt is not None:
             self.loop.after_batch = [prompt]
@@ -262,13 +282,15 @@ class ApplicationActor:
 
     def call(self, path: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Calls the application's method at path (e.g. ["recorder", "max_notification_id"])."""
-        target: Any = self.app
-        for name in path:
-            target = getattr(target, name)
-        result = target(*args, **kwargs)
-        if hasattr(result, "__next__"):
-            result = list(result)  # an iterator cannot cross processes
-        return result
+        # Between the follower loop's batches, never during one (see FollowerLoop.lock).
+        with self.loop.lock if self.loop is not None else nullcontext():
+            target: Any = self.app
+            for name in path:
+                target = getattr(target, name)
+            result = target(*args, **kwargs)
+            if hasattr(result, "__next__"):
+                result = list(result)  # an iterator cannot cross processes
+            return result
 
     def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
         return self.app.recorder.select_notifications(*args, **kwargs)  # type: ignore[attr-defined]
@@ -400,5 +422,7 @@ class RayRunner(PullingRunner):
     def get(self, cls: type[Any]) -> Any:
         return ApplicationProxy(self.actors[cls.name])
 
-    def wait(self, stop: threading.Event) -> None:
-        stop.wait()
+    def wait(self, until: Callable[[], bool], interval: float = 0.2) -> str | None:
+        while not until():
+            time.sleep(interval)
+        return None

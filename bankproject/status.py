@@ -1,13 +1,18 @@
-"""Where each follower of the system is in its leaders' notification logs."""
+"""Where each follower of the system is in its leaders' notification logs, and what it is doing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Max
+from django.utils import timezone
 from eventsourcing.system import System
 from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
+
+from bankproject.models import FollowerState, ProjectionTrackingRecord
+from bankproject.projections import ReadModelProjection
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,8 @@ def follower_positions(system: System) -> list[FollowerPosition]:
     followers, leaders = list(system.follows), list(system.leads)
     tracked = {
         (row["application_name"], row["upstream_application_name"]): row["position"]
-        for row in NotificationTrackingRecord.objects.filter(application_name__in=followers)
+        for model in (NotificationTrackingRecord, ProjectionTrackingRecord)
+        for row in model.objects.filter(application_name__in=followers)
         .values("application_name", "upstream_application_name")
         .annotate(position=Max("notification_id"))
     }
@@ -51,3 +57,61 @@ def notification_count(leader: str, topics: Sequence[str] = (), after: int | Non
     if topics:
         notifications = notifications.filter(topic__in=topics)
     return notifications.count()
+
+
+def record_follower_state(
+    name: str,
+    state: str,
+    since: datetime,
+    failures: int = 0,
+    error: str = "",
+    leader_name: str = "",
+    notification_id: int | None = None,
+) -> None:
+    """Records what the named follower is doing (see bankproject.worker.FollowerLoop)."""
+    FollowerState.objects.update_or_create(
+        application_name=name,
+        defaults={
+            "state": state,
+            "since": since,
+            "failures": failures,
+            "last_error": error,
+            "leader_name": leader_name,
+            "notification_id": notification_id,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class FollowerTrouble:
+    follower: str
+    state: FollowerState
+    keeps_read_models: bool
+
+    def __str__(self) -> str:
+        state = self.state
+        if state.notification_id is not None:
+            where = f"notification {state.notification_id} of {state.leader_name}"
+        else:
+            where = "its leaders' notifications"
+        since = timezone.localtime(state.since).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return (
+            f"{self.follower}: {'read models stopped' if self.keeps_read_models else 'failing'} at {where} "
+            f"since {since} ({state.failures} attempts): {state.last_error}"
+        )
+
+
+def follower_states(system: System) -> dict[str, FollowerState]:
+    """Each follower's last recorded state (followers never run have none)."""
+    return {
+        s.application_name: s for s in FollowerState.objects.filter(application_name__in=list(system.follows))
+    }
+
+
+def follower_troubles(system: System) -> list[FollowerTrouble]:
+    """The followers that are failing, each with its notification and error."""
+    return [
+        FollowerTrouble(name, state, issubclass(system.follower_cls(name), ReadModelProjection))
+        for name, state in follower_states(system).items()
+        if state.state == FollowerState.RETRYING
+    ]

@@ -24,19 +24,32 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventsourcing.application import Application, Cache, LRUCache
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.system import Follower, Leader, RecordingEvent, RecordingEventReceiver, System
 
+from bankproject import metrics
+
 logger = logging.getLogger("bank.worker")
 
-MAX_RETRY_DELAY = 30.0
+FIRST_RETRY_DELAY = 0.1
+RETRY_DELAY_CAP = 4.0  # a few seconds: a fault's end is found by probing, not by waiting long
+PROBE_INTERVAL = 1.0  # how often a retrying follower checks whether the database is back
+IMMEDIATE_RETRIES = 3  # lost races on a tracking position pulled again at once, in a row
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after the given number of failures in a row: doubling, capped."""
+    doublings = min(max(failures - 1, 0), 16)  # bounded, so that 2 ** n never overflows a float
+    return min(FIRST_RETRY_DELAY * 2**doublings, RETRY_DELAY_CAP)
 
 
 class NotificationSource(Protocol):
@@ -106,6 +119,8 @@ class FollowerLoop:
         wakeup: Any = None,
         on_error: Callable[[], None] | None = None,
         batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        probe: Callable[[], bool] | None = None,
+        record_state: Callable[..., None] | None = None,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -115,6 +130,22 @@ class FollowerLoop:
         self.wakeup = wakeup if wakeup is not None else threading.Event()
         self.on_error = on_error
         self.batch = batch
+        # Answers cheaply whether the database can be reached: a retrying follower
+        # wakes as soon as it is back, however long the delay has grown.
+        self.probe = probe
+        self.failures = 0  # in a row; 0 while all is well
+        self.failing_since: datetime | None = None
+        # Where the follower's state is recorded for operators (bankproject.status.record_follower_state).
+        self.record_state = record_state
+        self.batch_notifications: list[Tracking] = []  # those processed in the batch in hand
+        # The last notification of each leader to process (a rebuild replays what existed
+        # when it began, not what keeps arriving); None: no end.
+        self.up_to: dict[str, int | None] = {}
+        # Held for each batch. Whoever else uses the follower application (a Ray actor's
+        # calls) takes it too: the loop must be its aggregate cache's only writer, and
+        # nothing may build on a batch that may yet roll back.
+        self.lock = threading.RLock()
+        metrics.start_follower_metrics(self.name)
         self.limit = batch_size  # one, after a failure, so that what precedes it can commit
         self.linger = linger
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
@@ -129,8 +160,20 @@ class FollowerLoop:
     def process_pending(self, stop: threading.Event | None = None) -> int:
         """Processes, in one batch, what the leaders have that this follower has not:
         up to limit notifications per leader. Returns how many it processed."""
+        with self.lock:
+            started = time.perf_counter()
+            done = self._process_pending(stop)
+        if done:
+            metrics.BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+            metrics.BATCHES.labels(self.name).inc()
+            metrics.NOTIFICATIONS.labels(self.name).inc(done)
+        return done
+
+    def _process_pending(self, stop: threading.Event | None) -> int:
         done = 0
         recorder = self.follower.recorder
+        self.in_hand = None
+        self.batch_notifications = []
         try:
             with self.batch():
                 # Read inside the batch: no other processor of this follower records meanwhile.
@@ -140,9 +183,12 @@ class FollowerLoop:
                     # positions: what it wrote is not in this loop's cache.
                     forget_cached_aggregates(self.follower)
                 for leader_name, source in self.leaders.items():
+                    if done and self.limit == 1:
+                        break  # after a failure, one notification a batch: the failing one is named
                     notifications = source.select_notifications(
                         start=positions[leader_name],
                         limit=self.limit,
+                        stop=self.up_to.get(leader_name),
                         topics=self.follower.topics,
                         inclusive_of_start=False,
                     )
@@ -154,9 +200,10 @@ class FollowerLoop:
                             break  # what is done so far commits
                         self.in_hand = tracking
                         self.follower.process_event(domain_event, tracking)
+                        self.in_hand = None
+                        self.batch_notifications.append(tracking)
                         positions[leader_name] = tracking.notification_id
                         done += 1
-                    self.in_hand = None
         except BaseException:
             # The batch rolled back: so must every aggregate it cached.
             self.positions = None
@@ -173,37 +220,39 @@ class FollowerLoop:
 
     def run_until(self, stop: threading.Event) -> None:
         """Processes, waits, retries; returns once stop is set, between notifications."""
+        self.report("running")
+        try:
+            self.run_and_retry(stop)
+        finally:
+            self.report("stopped")
+
+    def run_and_retry(self, stop: threading.Event) -> None:
         idle_wait = 0.005
-        failures = 0
+        lost_races = 0
         while not stop.is_set():
             try:
                 done = self.process_pending(stop)
             except IntegrityError as error:
-                # Another processor of this follower recorded the notification first,
-                # or wrote the same aggregate: nothing was recorded here, pull again.
-                logger.info("%s: %s; pulling again", self.name, error)
-                self.in_hand = None
-                self.limit = 1
+                lost_races += 1
+                if lost_races <= IMMEDIATE_RETRIES:
+                    metrics.FAILURES.labels(self.name).inc()
+                    # Another processor of this follower recorded the notification first,
+                    # or wrote the same aggregate: nothing was recorded here, pull again.
+                    logger.info("%s: %s; pulling again", self.name, error)
+                    self.in_hand = None
+                    self.limit = 1
+                    continue
+                self.retry_after(error, stop)
                 continue
-            except Exception:
-                failures += 1
-                delay = min(0.1 * 2 ** (failures - 1), MAX_RETRY_DELAY)
-                in_hand = self.in_hand
-                logger.exception(
-                    "%s failed on notification %s of %s (attempt %d); retrying in %.1fs",
-                    self.name,
-                    in_hand.notification_id if in_hand else "?",
-                    in_hand.application_name if in_hand else "its leaders",
-                    failures,
-                    delay,
-                )
-                self.in_hand = None
-                self.limit = 1
-                if self.on_error is not None:
-                    self.on_error()
-                stop.wait(delay)
+            except Exception as error:
+                self.retry_after(error, stop)
                 continue
-            failures = 0
+            if self.failures:
+                logger.info("%s is processing again after %d failed attempts", self.name, self.failures)
+                self.failures, self.failing_since = 0, None
+                metrics.RETRYING.labels(self.name).set(0)
+                self.report("running")
+            lost_races = 0
             if done:
                 idle_wait = 0.005
                 if done < self.limit:
@@ -218,6 +267,124 @@ class FollowerLoop:
                 idle_wait = 0.005
             else:
                 idle_wait = min(idle_wait * 2, self.poll_interval)
+
+    def failing_notification(self) -> Tracking | None:
+        """The notification the last failure happened on, if it is known: the one in
+        hand, or the only one of a batch that failed as it ended."""
+        if self.in_hand is not None:
+            return self.in_hand
+        if len(self.batch_notifications) == 1:
+            return self.batch_notifications[0]
+        return None
+
+    def report(self, state: str, **details: Any) -> None:
+        """Records the follower's state for operators; a failure to record it (the
+        database may be down) is not the follower's failure."""
+        if self.record_state is None:
+            return
+        since = self.failing_since if state == "retrying" else datetime.now(UTC)
+        try:
+            self.record_state(self.name, state, since, failures=self.failures, **details)
+        except Exception:
+            logger.debug("%s: could not record its state %r", self.name, state, exc_info=True)
+
+    def retry_after(self, error: Exception, stop: threading.Event) -> None:
+        """Logs the failure, then waits before the next attempt: retry_delay, or until
+        the database is seen to come back, or stop."""
+        self.failures += 1
+        metrics.FAILURES.labels(self.name).inc()
+        metrics.RETRYING.labels(self.name).set(1)
+        if self.failing_since is None:
+            self.failing_since = datetime.now(UTC)
+        delay = retry_delay(self.failures)
+        failing = self.failing_notification()
+        if failing is not None:
+            where = f"notification {failing.notification_id} of {failing.application_name}"
+        elif self.batch_notifications:
+            first, last = self.batch_notifications[0], self.batch_notifications[-1]
+            where = (
+                f"the end of a batch of {len(self.batch_notifications)} notifications "
+                f"({first.notification_id} of {first.application_name} to "
+                f"{last.notification_id} of {last.application_name}); retrying one at a time"
+            )
+        else:
+            where = "reading its leaders' notifications"
+        logger.error(
+            "%s failed on %s (attempt %d); retrying in %.1fs",
+            self.name,
+            where,
+            self.failures,
+            delay,
+            exc_info=error,
+        )
+        self.in_hand = None
+        self.limit = 1
+        if self.on_error is not None:
+            self.on_error()  # first: the state is recorded on a fresh connection
+        self.report(
+            "retrying",
+            error=f"{type(error).__name__}: {error}"[:2000],
+            leader_name=failing.application_name if failing else "",
+            notification_id=failing.notification_id if failing else None,
+        )
+        deadline = time.monotonic() + delay
+        # A fault that is the database's shows now, so that its end is seen at the next probe.
+        seen_down = self.probe is not None and not self.probe()
+        while not stop.wait(min(PROBE_INTERVAL, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return
+            if self.probe is None:
+                continue
+            if self.probe():
+                if seen_down:
+                    return  # the database is back: no need to wait out the delay
+            else:
+                seen_down = True
+
+
+class StopSignals:
+    """Remembers that a stop signal (SIGTERM, SIGINT) arrived, for the main thread to act on.
+
+    The handler only sets an attribute: logging or Event.set() take locks that the
+    interrupted main thread may hold, and would deadlock it.
+    """
+
+    def __init__(self, signums: Iterable[int] = (signal.SIGTERM, signal.SIGINT)) -> None:
+        self.received: int | None = None
+        for signum in signums:
+            signal.signal(signum, self.receive)
+
+    def receive(self, signum: int, frame: Any) -> None:
+        self.received = signum
+
+    def __bool__(self) -> bool:
+        return self.received is not None
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.received).name if self.received is not None else ""
+
+
+def database_reachable() -> bool:
+    """Whether a fresh connection to the database answers (a cheap query)."""
+    from django.db import connection
+
+    close_database_connection()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return False
+    finally:
+        close_database_connection()
+    return True
+
+
+def recorded_state(*args: Any, **kwargs: Any) -> None:
+    """Records a follower's state where systemstatus and the admin read it."""
+    from bankproject.status import record_follower_state
+
+    record_follower_state(*args, **kwargs)
 
 
 def close_database_connection() -> None:
@@ -286,6 +453,8 @@ class Worker:
                 wakeup=wakeups.get(name),
                 on_error=close_database_connection if uses_django else None,
                 batch=batch_of(name),
+                probe=database_reachable if uses_django else None,
+                record_state=recorded_state if uses_django else None,
             )
             for name, app in self.apps.items()
         }
@@ -312,9 +481,22 @@ class Worker:
     def _run(self, loop: FollowerLoop) -> None:
         try:
             loop.run_until(self.stopping)
+        except BaseException:
+            logger.critical("%s's follower thread died", loop.name, exc_info=True)
+            raise
         finally:
             if self.uses_django:
                 close_database_connection()
+
+    def wait(self, until: Callable[[], bool], interval: float = 0.2) -> str | None:
+        """Blocks until until() is true (returns None) or a follower thread has died
+        (returns why): a worker with a dead follower must not live on, looking alive."""
+        while not until():
+            dead = [thread.name for thread in self.threads if not thread.is_alive()]
+            if dead and not self.stopping.is_set():
+                return f"{', '.join(dead)} died"
+            time.sleep(interval)
+        return None
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()

@@ -19,9 +19,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 class WorkerProcess:
     """``manage.py runsystem`` as a real subprocess on the test database."""
 
-    def __init__(self, log_dir: Path, *args: str) -> None:
+    def __init__(self, log_dir: Path, *args: str, database: dict | None = None) -> None:
         self.log_dir = log_dir
         self.args = list(args)
+        self.database = database  # the test database by default
         self.started = 0
         self.process: subprocess.Popen | None = None
 
@@ -30,7 +31,7 @@ class WorkerProcess:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "BANK_TEST_DATABASE": json.dumps(database_settings()),
+            "BANK_TEST_DATABASE": json.dumps(self.database or database_settings()),
             "PYTHONUNBUFFERED": "1",
         }
         self.log = self.log_dir / f"worker-{self.started}.log"
@@ -71,10 +72,10 @@ def start_worker(tmp_path):
     """Starts runsystem subprocesses; kills whatever is left at the end of the test."""
     workers = []
 
-    def start(*args, name="worker"):
+    def start(*args, name="worker", database=None):
         log_dir = tmp_path / f"{name}-{len(workers)}"
         log_dir.mkdir()
-        worker = WorkerProcess(log_dir, *args)
+        worker = WorkerProcess(log_dir, *args, database=database)
         worker.start()
         workers.append(worker)
         return worker

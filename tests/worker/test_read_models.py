@@ -58,7 +58,7 @@ def test_systemstatus_shows_the_lag_and_fails_when_a_follower_is_stuck(bank, sta
     account = bank.commands.open_account("Alice")
     bank.commands.deposit_funds(account, "10")
     out = io.StringIO()
-    with pytest.raises(CommandError, match="stuck: Sagas") as raised:
+    with pytest.raises(CommandError, match="Sagas: stuck, behind Commands") as raised:
         call_command("systemstatus", "--wait", "0.2", stdout=out)
     assert raised.value.returncode == 1
     assert "STUCK" in out.getvalue()
@@ -68,7 +68,7 @@ def test_systemstatus_shows_the_lag_and_fails_when_a_follower_is_stuck(bank, sta
     out = io.StringIO()
     call_command("systemstatus", "--wait", "0.2", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["application", "follows", "processed", "last", "waiting"]
+    assert lines[0].split() == ["application", "follows", "processed", "last", "waiting", "state"]
     followed = {tuple(line.split()[:2]) for line in lines[1:]}
     assert followed == {
         ("Sagas", "Commands"),

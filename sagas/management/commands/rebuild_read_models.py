@@ -4,8 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from eventsourcing_django.models import NotificationTrackingRecord
 
+from bankproject.models import ProjectionTrackingRecord
 from bankproject.persistence import serialise_inserts
 from bankproject.projections import ReadModelProjection
 from bankproject.status import notification_count
@@ -34,7 +34,10 @@ class Command(BaseCommand):
                 serialise_inserts(name, None)
             for name in names:
                 worker.apps[name].clear()
-            NotificationTrackingRecord.objects.filter(application_name__in=names).delete()
+            ProjectionTrackingRecord.objects.filter(application_name__in=names).delete()
+            for loop in worker.loops.values():
+                # What exists now; the projections carry on from there once this commits.
+                loop.up_to = {leader: source.max_notification_id() for leader, source in loop.leaders.items()}
             count = worker.process_all_pending(on_progress=lambda done: self.progress(done, total))
         worker.stop()
         self.stdout.write("")

@@ -1,14 +1,14 @@
 """The worker: carries out recorded requests by running the system's process applications."""
 
 import logging
-import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.worker import start_verifying_requests
+from bankproject.metrics import serve_worker_metrics
 from bankproject.system import BankAccountSystem, make_runner, persistence_env
-from bankproject.worker import Worker
+from bankproject.worker import StopSignals, Worker
 
 logger = logging.getLogger("bank.worker")
 
@@ -44,7 +44,13 @@ class Command(BaseCommand):
             help="longest wait, in seconds, between looks for new requests when idle",
         )
 
-    def handle(self, *args, runner, apps, once, poll_interval, **options):
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            help="serve Prometheus metrics on 127.0.0.1 at this port (threads runner: every follower)",
+        )
+
+    def handle(self, *args, runner, apps, once, poll_interval, metrics_port, **options):
         system = BankAccountSystem(read_models=True)
         unknown = set(apps or []) - set(system.followers)
         if unknown:
@@ -54,16 +60,12 @@ class Command(BaseCommand):
         if once and runner != "threads":
             raise CommandError("--once works with the threads runner only")
 
-        stopping = threading.Event()
-
-        def stop(signum, frame):
-            logger.info("%s received: stopping after the notifications in hand", signal.Signals(signum).name)
-            stopping.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        signals = StopSignals()
+        if metrics_port is not None:
+            serve_worker_metrics(metrics_port, system)
+        verifications_stopping = threading.Event()
         if not once:
-            start_verifying_requests(stopping)  # audit: verifications asked for from the dashboard
+            start_verifying_requests(verifications_stopping)  # audit: asked for from the dashboard
 
         if runner == "threads":
             worker = Worker(system, persistence_env("django"), apps, poll_interval=poll_interval)
@@ -74,14 +76,28 @@ class Command(BaseCommand):
                 return
             logger.info("running %s in threads", ", ".join(worker.names))
             worker.start()
-            stopping.wait()
-            worker.stop()
+            try:
+                died = worker.wait(lambda: bool(signals))
+            finally:
+                self.log_signal(signals)
+                verifications_stopping.set()
+                worker.stop()
         else:
             system_runner = make_runner(runner, "django", names=apps, poll_interval=poll_interval)
             logger.info("running %s with the %s runner", ", ".join(apps or system.followers), runner)
             system_runner.start()
             try:
-                system_runner.wait(stopping)
+                died = system_runner.wait(lambda: bool(signals))
             finally:
+                self.log_signal(signals)
+                verifications_stopping.set()
                 system_runner.stop()
+        if died:
+            # A supervisor (systemd, a container runtime) restarts a worker that exits non-zero.
+            logger.critical("stopped: %s", died)
+            raise CommandError(f"{died}; the worker stopped", returncode=1)
         logger.info("stopped")
+
+    def log_signal(self, signals):
+        if signals:
+            logger.info("%s received: stopping after the notifications in hand", signals.name)

@@ -1,0 +1,77 @@
+"""No half-alive worker: a follower that dies takes the worker down with a non-zero exit, so
+that a supervisor restarts it; children of the processes runner die with their parent."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.application import Accounts
+from tests.system.workload import wait_until_final
+from tests.worker.conftest import wait_until
+
+
+class FollowerThreadKilled(BaseException):
+    """Not an Exception: nothing in the follower's loop may catch it."""
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # it dies on purpose
+@pytest.mark.django_db(transaction=True)
+def test_a_follower_thread_that_dies_ends_the_worker_with_a_non_zero_exit(bank, monkeypatch):
+    account = bank.commands.open_account("Alice")
+    bank.commands.deposit_funds(account, "10")
+
+    def dies(self, account_id, **kwargs):
+        raise FollowerThreadKilled
+
+    monkeypatch.setattr(Accounts, "get_account", dies)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    started = time.monotonic()
+    try:
+        with pytest.raises(CommandError, match="Accounts") as raised:
+            call_command("runsystem", "--poll-interval", "0.05", "--apps", "Sagas,Accounts")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert raised.value.returncode == 1
+    assert time.monotonic() - started < 60
+
+
+def children_of(pid):
+    """The ids of the living (not zombie) processes whose parent is pid."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, parent = stat.rsplit(")", 1)[1].split()[:2]
+        if int(parent) == pid and state != "Z":
+            children.append(int(entry.name))
+    return children
+
+
+def alive(pid):
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.not_postgresql
+def test_children_of_the_processes_runner_end_when_its_parent_is_killed(bank, start_worker):
+    worker = start_worker("--runner", "processes")
+    account = bank.commands.open_account("Alice")
+    wait_until_final(bank.sagas, [account], timeout=60)
+    wait_until(lambda: len(children_of(worker.process.pid)) >= 4, message="a child per application")
+    children = children_of(worker.process.pid)
+    worker.kill()
+    wait_until(lambda: not any(alive(child) for child in children), timeout=10, message="no child left")
+    assert os.getpid() not in children

@@ -1,0 +1,83 @@
+"""A rebuild of the read models never stops the money: while it replays every event in its
+one long transaction, Sagas and Accounts go on carrying out requests."""
+
+import re
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from bankproject.childprocess import database_settings
+from sagas.management.commands.rebuild_read_models import Command as Rebuild
+from tests.readmodels.checks import check_read_models
+from tests.system.workload import submit_random_requests, wait_until_final
+
+LOCK_WAIT_TIMEOUT = 1  # second, in the worker's sessions: far shorter than the rebuild
+REBUILD_ROUND_PAUSE = 0.3  # seconds added to each round of the replay, so that it outlasts the timeout
+LOCK_WAIT_ERRORS = re.compile(r"1205|Lock wait timeout|lock timeout", re.IGNORECASE)
+
+
+def with_short_lock_waits(database):
+    options = dict(database.get("OPTIONS", {}))
+    if database["ENGINE"].endswith("mysql"):
+        options["init_command"] = f"SET SESSION innodb_lock_wait_timeout={LOCK_WAIT_TIMEOUT}"
+    else:
+        options["options"] = f"-c lock_timeout={LOCK_WAIT_TIMEOUT * 1000}"
+    return {**database, "OPTIONS": options}
+
+
+@pytest.mark.mariadb
+@pytest.mark.postgresql
+def test_requests_keep_completing_during_a_rebuild_longer_than_the_lock_wait_timeout(
+    bank, start_worker, monkeypatch
+):
+    worker = start_worker(database=with_short_lock_waits(database_settings()))
+    accounts = [bank.commands.open_account(f"Customer {n}") for n in range(10)]
+    wait_until_final(bank.sagas, accounts, timeout=60)
+    earlier = submit_random_requests(bank.commands, accounts, count=300, seed=21)
+    wait_until_final(bank.sagas, earlier.requests, timeout=120)
+
+    progress = Rebuild.progress
+
+    def slow_progress(self, done, total):
+        time.sleep(REBUILD_ROUND_PAUSE)
+        progress(self, done, total)
+
+    monkeypatch.setattr(Rebuild, "progress", slow_progress)
+    rebuild_time = []
+
+    def rebuild():
+        started = time.monotonic()
+        try:
+            call_command("rebuild_read_models")
+        finally:
+            rebuild_time.append(time.monotonic() - started)
+            connection.close()
+
+    rebuilding = threading.Thread(target=rebuild)
+    rebuilding.start()
+    time.sleep(0.5)  # well into its transaction
+    completed_during_the_rebuild = []
+    while rebuilding.is_alive():
+        deposit = bank.commands.deposit_funds(accounts[0], "1")
+        wait_until_final(bank.sagas, [deposit], timeout=30)
+        if rebuilding.is_alive():
+            completed_during_the_rebuild.append(deposit)
+    rebuilding.join()
+
+    assert rebuild_time[0] > 3 * LOCK_WAIT_TIMEOUT
+    assert len(completed_during_the_rebuild) >= 3, (len(completed_during_the_rebuild), rebuild_time)
+    failures = [
+        r
+        for r in log_records(worker.logs())
+        if re.match(r"\S+ \S+ ERROR bank.worker: (Sagas|Accounts) failed", r)
+    ]
+    assert not [r for r in failures if LOCK_WAIT_ERRORS.search(r)], "the money path waited for the rebuild"
+    check_read_models(bank.accounts, bank.sagas, accounts, [*earlier.requests, *completed_during_the_rebuild])
+
+
+def log_records(log):
+    """The worker's log records, each with its traceback."""
+    return re.split(r"\n(?=\d{4}-\d\d-\d\d )", log)
