@@ -48,7 +48,7 @@ from sagas.domain import (
 from sagas.models import SagaSummary
 from sagas.projections import request_fields
 
-PAGE_SIZE = 2000  # notifications read per query, per log
+PAGE_SIZE = 1000  # notifications read per query, per log
 ROWS_PER_QUERY = 1000  # request rows compared per query
 DIGEST_MODULUS = 2**64
 ACCOUNT_ROW_FIELDS = (

@@ -74,7 +74,7 @@ def test_peak_memory_stays_flat_as_the_store_grows(commands, carry_out):
     account_ids = [commands.open_account(f"Customer {n}") for n in range(20)]
     for account_id in account_ids:
         commands.deposit_funds(account_id, "1000.00")
-    add_traffic(commands, account_ids, 1500, carry_out)  # every page of every log full
+    add_traffic(commands, account_ids, 1500, carry_out)  # every log fills a page (PAGE_SIZE)
     small = verify_in_a_process()
     add_traffic(commands, account_ids, 4500, carry_out)
     large = verify_in_a_process()
