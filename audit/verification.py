@@ -29,13 +29,13 @@ from django.utils import timezone
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import resolve_topic
-from eventsourcing_django.models import NotificationTrackingRecord
 
 from accounts.application import Accounts
 from accounts.domain import ZERO, BankAccount, RejectedTransaction
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.projections import account_number
 from audit.models import LedgerVerification
+from bankproject.models import ProjectionTrackingRecord
 from bankproject.system import persistence_env
 from sagas.application import Commands, Sagas
 from sagas.domain import (
@@ -253,9 +253,11 @@ class Verification:
         return self.report
 
     def read_positions(self) -> dict[tuple[str, str], int]:
+        """The projections' positions, in their own table (kept apart from the money
+        path's tracking: see bankproject.models.ProjectionTrackingRecord)."""
         return {
             (row["application_name"], row["upstream_application_name"]): row["position"]
-            for row in NotificationTrackingRecord.objects.filter(
+            for row in ProjectionTrackingRecord.objects.filter(
                 application_name__in=["AccountsProjection", "SagasProjection"]
             )
             .values("application_name", "upstream_application_name")
