@@ -8,10 +8,20 @@ or to staff.
 from __future__ import annotations
 
 import ipaddress
+import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -24,7 +34,12 @@ BATCH_SECONDS = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 FAILURES = Counter("bank_follower_failures", "Failed attempts, each retried", ["follower"])
-RETRYING = Gauge("bank_follower_retrying", "1 while the follower is retrying a failure", ["follower"])
+RETRYING = Gauge(
+    "bank_follower_retrying",
+    "1 while the follower is retrying a failure",
+    ["follower"],
+    multiprocess_mode="livesum",  # with --runner processes: the live children's values, added up
+)
 
 
 def start_follower_metrics(follower: str) -> None:
@@ -69,10 +84,25 @@ class FollowerPositions(Collector):
         yield from (position, last, lag)
 
 
-def serve_worker_metrics(port: int, system: Any) -> None:
-    """Serves the worker's metrics on 127.0.0.1:port (never on other interfaces)."""
-    REGISTRY.register(FollowerPositions(system))
-    start_http_server(port, addr="127.0.0.1")
+def count_in_children() -> None:
+    """Makes the children this process starts afterwards (--runner processes) count into
+    files of a directory of their own, which serve_worker_metrics adds up: the
+    library's multiprocess mode. Children read the directory from the environment
+    when they import prometheus-client, so this must come before they start."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bank-worker-metrics-")
+
+
+def serve_worker_metrics(port: int, system: Any, *, children: bool = False) -> None:
+    """Serves the worker's metrics on 127.0.0.1:port (never on other interfaces); with
+    children, those that its child processes count (see count_in_children)."""
+    registry = REGISTRY
+    if children:
+        count_in_children()
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    registry.register(FollowerPositions(system))
+    start_http_server(port, addr="127.0.0.1", registry=registry)
 
 
 def metrics_view(request: Any) -> Any:

@@ -37,9 +37,11 @@ def free_port():
 
 
 @pytest.mark.not_postgresql
-def test_the_worker_serves_its_followers_metrics_on_loopback(bank, start_worker):
+@pytest.mark.parametrize("runner", ["threads", "processes"])
+def test_the_worker_serves_its_followers_metrics_on_loopback(bank, start_worker, runner):
+    """With --runner processes the children count into files that the parent adds up."""
     port = free_port()
-    start_worker("--metrics-port", str(port))
+    start_worker("--runner", runner, "--metrics-port", str(port))
     account = bank.commands.open_account("Alice")
     deposits = [bank.commands.deposit_funds(account, "10") for _ in range(3)]
     wait_until_final(bank.sagas, [account, *deposits], timeout=60)

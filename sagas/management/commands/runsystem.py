@@ -47,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--metrics-port",
             type=int,
-            help="serve Prometheus metrics on 127.0.0.1 at this port (threads runner: every follower)",
+            help="serve Prometheus metrics on 127.0.0.1 at this port (with Ray: the positions only)",
         )
 
     def handle(self, *args, runner, apps, once, poll_interval, metrics_port, **options):
@@ -62,7 +62,7 @@ class Command(BaseCommand):
 
         signals = StopSignals()
         if metrics_port is not None:
-            serve_worker_metrics(metrics_port, system)
+            serve_worker_metrics(metrics_port, system, children=runner == "processes")
         verifications_stopping = threading.Event()
         if not once:
             start_verifying_requests(verifications_stopping)  # audit: asked for from the dashboard
