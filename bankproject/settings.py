@@ -4,9 +4,12 @@ DATABASE_URL        where events and read models live (default: a SQLite file in
 DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        "1" for development pages with tracebacks (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
+BANK_IDLE_MINUTES   a login ends after this many minutes without a page (default: 30)
+BANK_TIME_ZONE      the bank's time zone, for every date shown (default: Europe/London)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "bankproject",
     "accounts",
     "sagas",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,7 +63,30 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out username before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password guessing: ten failures for one username from one address lock that
+# pair for 15 minutes (or until `manage.py axes_reset_username NAME`), on the
+# teller login and the admin login alike. Every failure and every login is kept
+# for staff to read in the admin.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = True
+
+# A login ends after this long without a page: every page moves its expiry on.
+SESSION_COOKIE_AGE = int(os.environ.get("BANK_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 
 ROOT_URLCONF = "bankproject.urls"
 
