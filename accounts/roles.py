@@ -1,4 +1,8 @@
-"""Who may do what: tellers submit requests; auditors (and staff) only read."""
+"""Who may do what: tellers submit requests; auditors (and staff, superusers included) only read.
+
+Superusers are not tellers: they work in the admin, and a request carries the name of
+the teller who made it.
+"""
 
 from functools import wraps
 
@@ -10,7 +14,11 @@ AUDITORS = "auditors"
 
 
 def is_teller(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=TELLERS).exists())
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_is_teller"):  # asked by the page and by its menu: one query
+        user._is_teller = user.groups.filter(name=TELLERS).exists()
+    return user._is_teller
 
 
 def can_read(user) -> bool:
@@ -20,7 +28,7 @@ def can_read(user) -> bool:
 
 
 def bank_staff_only(view):
-    """Any page: tellers and auditors may read it; only tellers may POST to it."""
+    """A page to read: tellers, auditors and staff may see it; only tellers may POST to it."""
 
     @login_required
     @wraps(view)
@@ -32,3 +40,21 @@ def bank_staff_only(view):
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+def tellers_only(view):
+    """A request form: only tellers may see it or send it."""
+
+    @login_required
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not is_teller(request.user):
+            raise PermissionDenied("Only tellers can make requests.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def role(request) -> dict:
+    """Template context: whether the pages offer this login the tellers' actions."""
+    return {"can_submit": is_teller(request.user) if hasattr(request, "user") else False}

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts import forms
 from accounts.domain import TransactionError
 from accounts.models import AccountSummary
-from accounts.roles import bank_staff_only, is_teller
+from accounts.roles import bank_staff_only, tellers_only
 from accounts.selectors import account_pages, statement
 from bankproject.system import recorded_commands
 from sagas.domain import RequestConflictError
@@ -45,7 +45,6 @@ def account_detail(request, number):
             "account": account,
             "page": page,
             "open_requests": requests_about(account.account_id),
-            "can_submit": is_teller(request.user),
         },
     )
 
@@ -85,7 +84,7 @@ def who(request):
     return request.user.get_username()
 
 
-@bank_staff_only
+@tellers_only
 def open_account(request):
     return submit(
         request,
@@ -103,7 +102,7 @@ def open_account(request):
     )
 
 
-@bank_staff_only
+@tellers_only
 def deposit(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -120,7 +119,7 @@ def deposit(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def withdraw(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -137,7 +136,7 @@ def withdraw(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def transfer(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -158,7 +157,7 @@ def transfer(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def set_overdraft_limit(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -178,7 +177,7 @@ def set_overdraft_limit(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def close_account(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(

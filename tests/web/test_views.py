@@ -43,19 +43,50 @@ def test_anonymous_users_are_sent_to_log_in(client, accounts):
     assert client.get("/").status_code == 302
 
 
-def test_auditors_see_everything_and_can_submit_nothing(auditor, accounts):
+def reading_urls(account):
+    return [
+        reverse("account_list"),
+        reverse("account_detail", args=[account.number]),
+        reverse("request_list"),
+    ]
+
+
+def test_auditors_read_every_page_and_see_no_actions(auditor, accounts):
+    for url in reading_urls(accounts["alice"]):
+        page = auditor.get(url)
+        assert page.status_code == 200, url
+        assert b"Open an account" not in page.content, url
+    detail = auditor.get(reverse("account_detail", args=[accounts["alice"].number])).content
+    for action in (b"Deposit</a>", b"Withdraw</a>", b"Transfer</a>", b"Close</a>", b"Overdraft limit</a>"):
+        assert action not in detail
+
+
+def test_auditors_can_neither_open_nor_send_a_form(auditor, accounts):
     before = commands_recorded()
-    for url in page_urls(accounts["alice"]):
-        assert auditor.get(url).status_code == 200, url
     for url in [*form_urls(accounts["alice"]), reverse("open_account")]:
+        assert auditor.get(url).status_code == 403, url
         response = auditor.post(
             url, {"amount": "5", "request_id": uuid4(), "full_name": "X", "confirm": "on"}
         )
         assert response.status_code == 403, url
     assert commands_recorded() == before
-    assert (
-        b"Deposit</a>" not in auditor.get(reverse("account_detail", args=[accounts["alice"].number])).content
-    )
+
+
+def test_a_superuser_outside_the_tellers_reads_but_cannot_submit(admin_client, accounts):
+    """Superusers work in the admin; requests are a teller's, with a teller's name on them."""
+    alice = accounts["alice"]
+    before = commands_recorded()
+    assert admin_client.get(reverse("account_detail", args=[alice.number])).status_code == 200
+    assert b"Deposit</a>" not in admin_client.get(reverse("account_detail", args=[alice.number])).content
+    url = reverse("deposit", args=[alice.number])
+    assert admin_client.get(url).status_code == 403
+    assert admin_client.post(url, {"amount": "5", "request_id": uuid4()}).status_code == 403
+    assert commands_recorded() == before
+
+
+def test_tellers_see_the_actions(teller, accounts):
+    page = teller.get(reverse("account_detail", args=[accounts["alice"].number]))
+    assert b"Open an account" in page.content and b"Deposit</a>" in page.content
 
 
 def test_logins_in_neither_group_see_nothing(client, django_user_model, accounts):
