@@ -17,6 +17,7 @@ from accounts.domain import (
 )
 from accounts.models import AccountSummary
 from accounts.projections import is_valid_account_number
+from sagas.models import SagaSummary
 
 NOT_AN_AMOUNT = "Enter an amount in pounds and pence, such as 25.00 or 1,250.00."
 # The domain's reasons for refusing money, in a teller's words; a reason not
@@ -125,17 +126,37 @@ class OpenAccountForm(RequestForm):
     )
 
 
-class DepositForm(RequestForm):
+class MoneyMovementForm(RequestForm):
+    """A request that moves money: the same movement made again within minutes is
+    shown to the teller before it is recorded (repeat_confirmed once they confirm)."""
+
+    request_kind: str
+    repeat_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def movement(self) -> dict:
+        to_account = self.cleaned_data.get("to_account")
+        return {
+            "kind": self.request_kind,
+            "account_id": self.account.account_id,
+            "to_account_id": to_account.account_id if to_account else None,
+            "amount": self.cleaned_data["amount"],
+        }
+
+
+class DepositForm(MoneyMovementForm):
+    request_kind = SagaSummary.Kind.DEPOSIT
     amount = MoneyField()
 
 
-class WithdrawForm(RequestForm):
+class WithdrawForm(MoneyMovementForm):
+    request_kind = SagaSummary.Kind.WITHDRAWAL
     amount = MoneyField()
 
 
-class TransferForm(RequestForm):
+class TransferForm(MoneyMovementForm):
     """Sent twice: first to show the teller whose account the money goes to, then confirmed."""
 
+    request_kind = SagaSummary.Kind.TRANSFER
     confirm_template = "accounts/transfer_confirm.html"
     to_account = AccountNumberField(label="To account number")
     amount = MoneyField()

@@ -1,6 +1,5 @@
 """Teller pages: each view validates a form, calls one Commands method, and redirects or renders."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -10,8 +9,8 @@ from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only, tellers_only
 from accounts.selectors import account_pages, statement
 from bankproject.system import recorded_commands
-from sagas.domain import RequestConflictError
-from sagas.selectors import requests_about
+from sagas.domain import RequestConflictError, command_id_for
+from sagas.selectors import earlier_same_movement, request_for, requests_about
 
 PAGE_SIZE = 25
 
@@ -53,31 +52,42 @@ def submit(request, form_class, template, action, account=None, title=""):
     """The one shape of every request form: show it, or validate it and record the request.
 
     action(form) calls one Commands method and returns the request's id. The same
-    form sent twice records one request (its request id); a request id reused for a
-    different request gets a fresh form and a message.
+    form sent twice records one request (its request id); the same money movement
+    typed again is shown to the teller before it is recorded; a request id reused for
+    a different request shows the request first made with it.
     """
     form = form_class(request.POST or None, account=account)
+    context = {"form": form, "account": account, "title": title}
     if request.method == "POST" and form.is_valid():
         confirm_template = getattr(form, "confirm_template", None)
         if confirm_template and not form.cleaned_data.get("confirmed"):
-            return render(request, confirm_template, {"form": form, "account": account, "title": title})
+            return render(request, confirm_template, context)
+        if hasattr(form, "movement") and not form.cleaned_data["repeat_confirmed"]:
+            earlier = earlier_same_movement(**form.movement(), request_id=form.cleaned_data["request_id"])
+            if earlier is not None:
+                resend = [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
+                resend.append(("repeat_confirmed", "True"))
+                return render(
+                    request, "accounts/repeat_confirm.html", {**context, "earlier": earlier, "resend": resend}
+                )
         try:
             saga_id = action(form.cleaned_data)
         except TransactionError as error:
             # The form checks what the domain checks; should they ever differ, the
             # teller still gets the domain's reason, and nothing was recorded.
             form.add_error(None, f"Not recorded: {error.args[0].get('reason', error)}.")
-            return render(request, template, {"form": form, "account": account, "title": title})
         except RequestConflictError:
-            messages.error(
-                request, "This form was already sent with other details. Check them and send again."
-            )
-            form = form_class(
-                account=account, initial={k: v for k, v in request.POST.items() if k != "request_id"}
+            request_id = form.cleaned_data["request_id"]
+            first = {"saga_id": command_id_for(request_id), "summary": request_for(request_id)}
+            return render(
+                request,
+                "accounts/request_reused.html",
+                {"account": account, "title": title, "first": first},
+                status=409,
             )
         else:
             return redirect("request_detail", saga_id=saga_id)
-    return render(request, template, {"form": form, "account": account, "title": title})
+    return render(request, template, context)
 
 
 def who(request):

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from sagas.domain import command_id_for
 from sagas.models import SagaSummary
 
 Status = SagaSummary.Status
@@ -47,6 +48,32 @@ def requests_about(account_id, statuses=(Status.PENDING, Status.FAILED), limit: 
     return SagaSummary.objects.filter(
         Q(account_id=account_id) | Q(to_account_id=account_id), status__in=statuses
     ).order_by("-created_at")[:limit]
+
+
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def earlier_same_movement(kind, account_id, to_account_id, amount, request_id):
+    """The latest request that moved the same money between the same accounts in the
+    last ten minutes under another request id: what a teller makes by typing a
+    request again (Back and resubmit, a second window)."""
+    return (
+        SagaSummary.objects.filter(
+            kind=kind,
+            account_id=account_id,
+            to_account_id=to_account_id,
+            amount=amount,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .exclude(request_id=str(request_id))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def request_for(request_id):
+    """The request recorded under a request id, if it has reached the read model."""
+    return SagaSummary.objects.filter(saga_id=command_id_for(request_id)).first()
 
 
 def search_requests(submitted_by: str = "", status: str = "", kind: str = ""):
