@@ -17,6 +17,7 @@ from accounts.domain import (
 )
 from accounts.models import AccountSummary
 from accounts.projections import is_valid_account_number
+from accounts.templatetags.bank import money
 from sagas.models import SagaSummary
 
 NOT_AN_AMOUNT = "Enter an amount in pounds and pence, such as 25.00 or 1,250.00."
@@ -189,10 +190,10 @@ class CloseAccountForm(RequestForm):
         """What the teller reads before confirming."""
         balance = self.account.balance if self.account is not None else 0
         if balance > 0:
-            return f"This account holds {balance:,}: pay it out before closing."
+            return f"This account holds {money(balance)}: pay it out before closing."
         if balance < 0:
-            return f"This account owes {-balance:,}: it must be paid in before closing."
-        return "The balance is 0.00. Once closed, the account can be read but never changed."
+            return f"This account owes {money(-balance)}: it must be paid in before closing."
+        return "The balance is £0.00. Once closed, the account can be read but never changed."
 
     def clean(self):
         cleaned_data = super().clean()

@@ -4,7 +4,7 @@ Superusers are not tellers: they work in the admin, and a request carries the na
 the teller who made it.
 """
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -56,5 +56,7 @@ def tellers_only(view):
 
 
 def role(request) -> dict:
-    """Template context: whether the pages offer this login the tellers' actions."""
-    return {"can_submit": is_teller(request.user) if hasattr(request, "user") else False}
+    """Template context: whether the pages offer this login the tellers' actions
+    (asked only by the pages that show them: a template calls it when it reads it)."""
+    user = getattr(request, "user", None)
+    return {"can_submit": partial(is_teller, user) if user is not None else False}

@@ -163,7 +163,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("BANK_TIME_ZONE", "Europe/London")
+FORMAT_MODULE_PATH = ["bankproject.formats"]
 USE_I18N = True
 USE_TZ = True
 

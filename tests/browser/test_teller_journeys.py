@@ -115,11 +115,11 @@ def test_a_tellers_day(browser, live_server, worker, django_user_model):
     shot(page, "request-succeeded")
 
     page.goto(f"{live_server.url}/accounts/{alice}/")
-    assert page.inner_text("#balance") == "124.50"
+    assert page.inner_text("#balance") == "£124.50"
     assert "transfer out" in page.inner_text("#statement")
     shot(page, "account-statement")
     page.goto(f"{live_server.url}/accounts/{bob}/")
-    assert page.inner_text("#balance") == "75.50"
+    assert page.inner_text("#balance") == "£75.50"
     assert "transfer in" in page.inner_text("#statement")
     page.goto(f"{live_server.url}/accounts/")
     shot(page, "accounts-list")

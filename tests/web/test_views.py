@@ -122,7 +122,7 @@ def test_deposit_withdraw_and_the_statement(teller, accounts, carry_out):
     page = teller.get(reverse("account_detail", args=[alice.number]))
     assert page.context["account"].balance == 1300.50
     assert [e.kind for e in page.context["page"]] == ["withdrawal", "deposit", "deposit"]
-    assert b"1300.50" in page.content
+    assert "£1,300.50".encode() in page.content
 
 
 BAD_AMOUNTS = {
@@ -347,11 +347,11 @@ def test_opening_refuses_what_could_not_be_recorded(teller, transactional_db, da
 def test_closing_needs_a_zero_balance_and_the_form_says_so_first(teller, accounts, carry_out):
     alice = accounts["alice"]  # holds 100.00
     url = reverse("close_account", args=[alice.number])
-    assert b"This account holds 100.00: pay it out before closing." in teller.get(url).content
+    assert "This account holds £100.00: pay it out before closing.".encode() in teller.get(url).content
     before = commands_recorded()
     response = submit(teller, url, confirm="on")
     assert response.status_code == 200
-    assert "holds 100.00: pay it out" in " ".join(response.context["form"].non_field_errors())
+    assert "holds £100.00: pay it out" in " ".join(response.context["form"].non_field_errors())
     assert commands_recorded() == before
 
     bob = accounts["bob"]
@@ -362,11 +362,11 @@ def test_closing_needs_a_zero_balance_and_the_form_says_so_first(teller, account
     assert submit(teller, reverse("withdraw", args=[bob.number]), amount="250").status_code == 302
     carry_out()
     response = submit(teller, reverse("close_account", args=[bob.number]), confirm="on")
-    assert "owes 250.00: it must be paid in" in " ".join(response.context["form"].non_field_errors())
+    assert "owes £250.00: it must be paid in" in " ".join(response.context["form"].non_field_errors())
 
     assert submit(teller, reverse("withdraw", args=[alice.number]), amount="100").status_code == 302
     carry_out()
-    assert b"The balance is 0.00" in teller.get(url).content
+    assert "The balance is £0.00".encode() in teller.get(url).content
     closing = submit(teller, url, confirm="on")
     assert closing.status_code == 302
     carry_out()
