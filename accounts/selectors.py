@@ -15,13 +15,23 @@ def bank_totals() -> dict[str, object]:
     return {"account_count": totals.account_count, "total_balance": totals.total_balance or Decimal("0.00")}
 
 
+# The orders a teller can ask for, by the column's name; "-name" is the same column reversed.
 SORTS = {
     "number": "number",
     "name": "full_name",
     "balance": "balance",
-    "-balance": "-balance",
-    "changed": "-changed_at",
+    "limit": "overdraft_limit",
+    "status": "is_closed",
+    "changed": "changed_at",
 }
+
+
+def sort_order(sort: str) -> tuple[str, bool]:
+    """The column asked for and whether it runs downwards; the number, upwards, otherwise."""
+    column = sort.removeprefix("-")
+    if column not in SORTS:
+        return "number", False
+    return column, sort.startswith("-")
 
 
 def search_accounts(query: str = "", status: str = "", sort: str = "number"):
@@ -32,16 +42,18 @@ def search_accounts(query: str = "", status: str = "", sort: str = "number"):
     query = query.strip()
     if query:
         digits = "".join(query.replace("-", "").split())
-        accounts = accounts.filter(
-            Q(number=digits) | Q(full_name__icontains=query) | Q(email_address__icontains=query)
-        )
+        matches = Q(full_name__icontains=query) | Q(email_address__icontains=query)
+        if digits.isascii() and digits.isdigit():
+            matches |= Q(number__startswith=digits)
+        accounts = accounts.filter(matches)
     if status == "open":
         accounts = accounts.filter(is_closed=False)
     elif status == "closed":
         accounts = accounts.filter(is_closed=True)
     elif status == "overdrawn":
         accounts = accounts.filter(balance__lt=0)
-    return accounts.order_by(SORTS.get(sort, "number"), "number")
+    column, downwards = sort_order(sort)
+    return accounts.order_by(("-" if downwards else "") + SORTS[column], "number")
 
 
 def account_pages(query: str, status: str, sort: str, per_page: int) -> Paginator:
@@ -57,4 +69,22 @@ def statement(account_id):
     """The account's ledger, newest first: one range of the (account_id, version) index."""
     from accounts.models import LedgerEntry
 
-    return LedgerEntry.objects.filter(account_id=account_id).order_by("-version")
+    return with_account_names(
+        LedgerEntry.objects.filter(account_id=account_id).order_by("-version"), "counterparty_account_id"
+    )
+
+
+def with_account_names(rows, *fields):
+    """Annotates each row with the number and owner of the accounts its fields name, in
+    the page's one query: `<field>_number` and `<field>_name`."""
+    from django.db.models import OuterRef, Subquery
+
+    for field in fields:
+        account = AccountSummary.objects.filter(account_id=OuterRef(field))
+        rows = rows.annotate(
+            **{
+                f"{field}_number": Subquery(account.values("number")[:1]),
+                f"{field}_name": Subquery(account.values("full_name")[:1]),
+            }
+        )
+    return rows

@@ -7,7 +7,7 @@ from accounts import forms
 from accounts.domain import TransactionError
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only, tellers_only
-from accounts.selectors import account_pages, statement
+from accounts.selectors import account_pages, sort_order, statement
 from bankproject.system import recorded_commands
 from sagas.domain import RequestConflictError, command_id_for
 from sagas.selectors import earlier_same_movement, request_for, requests_about
@@ -29,8 +29,36 @@ def account_list(request):
             "query": query,
             "status": status,
             "sort": sort,
+            "columns": sortable_columns(sort, ACCOUNT_COLUMNS),
         },
     )
+
+
+ACCOUNT_COLUMNS = [
+    ("number", "Number", ""),
+    ("name", "Owner", ""),
+    ("balance", "Balance", "money"),
+    ("limit", "Overdraft limit", "money"),
+    ("status", "Status", ""),
+]
+
+
+def sortable_columns(sort: str, columns) -> list[dict]:
+    """Each column's header: its sort when clicked (the other way round if it is the
+    column sorted now) and, for the sorted one, which way it runs."""
+    current, downwards = sort_order(sort)
+    headers = []
+    for key, label, css in columns:
+        sorted_now = key == current
+        headers.append(
+            {
+                "label": label,
+                "css": css,
+                "sort": ("" if downwards or not sorted_now else "-") + key,
+                "aria_sort": ("descending" if downwards else "ascending") if sorted_now else "",
+            }
+        )
+    return headers
 
 
 @bank_staff_only

@@ -38,7 +38,16 @@ def request_list(request):
     mine = request.GET.get("mine", "1") == "1"
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
-    requests = search_requests(request.user.get_username() if mine else "", status, kind)
+    number = request.GET.get("account", "").strip()
+    account = AccountSummary.objects.filter(number=number).first() if number else None
+    if number and account is None:
+        raise Http404("No account has this number.")
+    requests = search_requests(
+        request.user.get_username() if mine else "",
+        status,
+        kind,
+        account_id=account.account_id if account else None,
+    )
     page = Paginator(requests, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -48,6 +57,7 @@ def request_list(request):
             "mine": mine,
             "status": status,
             "kind": kind,
+            "account": account,
             "statuses": SagaSummary.Status.choices,
             "kinds": SagaSummary.Kind.choices,
         },
