@@ -79,6 +79,26 @@ class AccountNumberField(forms.CharField):
         return account
 
 
+class StatementPeriodForm(forms.Form):
+    """The days of a statement to export, both included; either may be left out."""
+
+    first_day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    last_day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def __init__(self, data=None, **kwargs):
+        # "from" and "to" in the address: what a person reads in a link.
+        data = (
+            {"first_day": data.get("from", ""), "last_day": data.get("to", "")} if data is not None else None
+        )
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cleaned_data["from"] = cleaned_data.get("first_day")
+        cleaned_data["to"] = cleaned_data.get("last_day")
+        return cleaned_data
+
+
 class RequestForm(forms.Form):
     """Every request form carries an id made when the form is shown: sending the same
     form twice (a double click, back and resubmit, a retry) is one request."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.utils import timezone
 
 from accounts.models import AccountSummary, BankTotals
 
@@ -65,13 +67,21 @@ def account_pages(query: str, status: str, sort: str, per_page: int) -> Paginato
     return paginator
 
 
-def statement(account_id):
-    """The account's ledger, newest first: one range of the (account_id, version) index."""
+def statement(account_id, first_day=None, last_day=None):
+    """The account's ledger, newest first: one range of the (account_id, version) index;
+    from and to a day in the bank's time zone, if asked."""
     from accounts.models import LedgerEntry
 
-    return with_account_names(
-        LedgerEntry.objects.filter(account_id=account_id).order_by("-version"), "counterparty_account_id"
-    )
+    entries = LedgerEntry.objects.filter(account_id=account_id).order_by("-version")
+    if first_day is not None:
+        entries = entries.filter(created_at__gte=start_of(first_day))
+    if last_day is not None:
+        entries = entries.filter(created_at__lt=start_of(last_day + timedelta(days=1)))
+    return with_account_names(entries, "counterparty_account_id")
+
+
+def start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def with_account_names(rows, *fields):

@@ -1,10 +1,12 @@
 """Teller pages: each view validates a form, calls one Commands method, and redirects or renders."""
 
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import forms
 from accounts.domain import TransactionError
+from accounts.exports import csv_download
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only, tellers_only
 from accounts.selectors import account_pages, sort_order, statement
@@ -73,6 +75,32 @@ def account_detail(request, number):
             "page": page,
             "open_requests": requests_about(account.account_id),
         },
+    )
+
+
+@bank_staff_only
+def statement_csv(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    form = forms.StatementPeriodForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Give the days as YYYY-MM-DD: " + form.errors.as_text())
+    first_day, last_day = form.cleaned_data["from"], form.cleaned_data["to"]
+    entries = statement(account.account_id, first_day, last_day).iterator()
+    return csv_download(
+        f"statement-{account.number}-{first_day or 'start'}-to-{last_day or 'now'}.csv",
+        ["date", "kind", "other account", "other account's owner", "amount", "balance", "request"],
+        (
+            [
+                e.created_at,
+                e.kind,
+                e.counterparty_account_id_number,
+                e.counterparty_account_id_name,
+                e.amount,
+                e.balance_after,
+                e.transaction_id,
+            ]
+            for e in entries
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from accounts.exports import csv_download
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only
 from bankproject.system import recorded_commands
@@ -33,8 +34,8 @@ def request_detail(request, saga_id):
     )
 
 
-@bank_staff_only
-def request_list(request):
+def requests_asked_for(request) -> dict:
+    """The filters of the requests list as the address gives them, and the requests they select."""
     mine = request.GET.get("mine", "1") == "1"
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
@@ -48,17 +49,66 @@ def request_list(request):
         kind,
         account_id=account.account_id if account else None,
     )
-    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    return {"mine": mine, "status": status, "kind": kind, "account": account, "requests": requests}
+
+
+@bank_staff_only
+def request_list(request):
+    asked = requests_asked_for(request)
+    page = Paginator(asked.pop("requests"), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "sagas/request_list.html",
         {
+            **asked,
             "page": page,
-            "mine": mine,
-            "status": status,
-            "kind": kind,
-            "account": account,
+            "export_query": request.GET.urlencode() if "page" not in request.GET else export_query(request),
             "statuses": SagaSummary.Status.choices,
             "kinds": SagaSummary.Kind.choices,
         },
+    )
+
+
+def export_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@bank_staff_only
+def request_list_csv(request):
+    requests = requests_asked_for(request)["requests"]
+    return csv_download(
+        "requests.csv",
+        [
+            "date",
+            "kind",
+            "account",
+            "account's owner",
+            "to account",
+            "to account's owner",
+            "amount",
+            "status",
+            "why it failed",
+            "by",
+            "finished",
+            "reference",
+        ],
+        (
+            [
+                r.created_at,
+                r.kind,
+                r.account_id_number,
+                r.account_id_name,
+                r.to_account_id_number,
+                r.to_account_id_name,
+                r.amount,
+                r.status,
+                r.errors,
+                r.submitted_by,
+                r.finished_at,
+                r.saga_id,
+            ]
+            for r in requests.iterator()
+        ),
     )
