@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        "1" for development pages with tracebacks (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
 BANK_IDLE_MINUTES   a login ends after this many minutes without a page (default: 30)
+BANK_STATIC_ROOT    where collectstatic puts the static files (default: var/static)
 BANK_TIME_ZONE      the bank's time zone, for every date shown (default: Europe/London)
 """
 
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver then serves files as the deployed site does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "eventsourcing_django",
     "bankproject",
@@ -58,6 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The site serves its own static files (gunicorn serves none): compressed, under
+    # content-hashed names cached for good.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,7 +176,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+# Filled by `manage.py collectstatic`, which the run command and the production steps run.
+STATIC_ROOT = Path(os.environ.get("BANK_STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
