@@ -46,3 +46,10 @@ def test_createauditor_makes_a_login_in_the_auditors_group():
     assert list(get_user_model().objects.get(username="audrey").groups.values_list("name", flat=True)) == [
         "auditors"
     ]
+
+
+@pytest.mark.django_db
+def test_createauditor_says_to_run_itself_again_for_a_new_password(capsys):
+    call_command("createauditor", "audrey")
+    printed = capsys.readouterr().out
+    assert "run createauditor again" in printed and "createteller" not in printed
