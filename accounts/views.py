@@ -116,6 +116,11 @@ def submit(request, form_class, template, action, account=None, title=""):
     context = {"form": form, "account": account, "title": title}
     if request.method == "POST" and form.is_valid():
         confirm_template = getattr(form, "confirm_template", None)
+        if confirm_template and "change" in request.POST:
+            # "Change" on the confirmation: the form again, as the teller filled it.
+            return render(
+                request, template, {**context, "form": form_class(unconfirmed(request.POST), account=account)}
+            )
         if confirm_template and not form.cleaned_data.get("confirmed"):
             return render(request, confirm_template, context)
         if hasattr(form, "movement") and not form.cleaned_data["repeat_confirmed"]:
@@ -144,6 +149,13 @@ def submit(request, form_class, template, action, account=None, title=""):
         else:
             return redirect("request_detail", saga_id=saga_id)
     return render(request, template, context)
+
+
+def unconfirmed(posted):
+    data = posted.copy()
+    for name in ("confirmed", "change", "repeat_confirmed"):
+        data.pop(name, None)
+    return data
 
 
 def who(request):

@@ -1,22 +1,52 @@
 """Request pages: the status of one request (updating itself until final), and lists of requests."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from accounts.exports import csv_download
 from accounts.models import AccountSummary
 from accounts.roles import bank_staff_only
+from accounts.templatetags.bank import money
 from bankproject.system import recorded_commands
 from sagas.models import SagaSummary
 from sagas.selectors import search_requests
 
 
-@bank_staff_only
-def request_detail(request, saga_id):
+def recorded_request(saga_id) -> SagaSummary | None:
+    """The request's summary; None while it is recorded but not yet projected."""
     summary = SagaSummary.objects.filter(saga_id=saga_id).first()
     if summary is None and not recorded_commands().is_recorded(saga_id):
         raise Http404("No request has this reference.")
+    return summary
+
+
+def request_title(summary) -> str:
+    """The page's title names the request and its status, so that a tab tells it."""
+    if summary is None:
+        return "Request recorded: pending"
+    amount = f" {money(summary.amount)}" if summary.amount is not None else ""
+    return f"{summary.get_kind_display().capitalize()}{amount}: {summary.get_status_display()}"
+
+
+@bank_staff_only
+def request_status(request, saga_id):
+    """The request page's status, polled by its script until the request is final."""
+    summary = recorded_request(saga_id)
+    return JsonResponse(
+        {
+            "status": summary.status if summary else SagaSummary.Status.PENDING,
+            "final": summary is not None and summary.status != SagaSummary.Status.PENDING,
+            "text": render_to_string("sagas/request_status.html", {"summary": summary}).strip(),
+            "title": request_title(summary) + " · Bank",
+        }
+    )
+
+
+@bank_staff_only
+def request_detail(request, saga_id):
+    summary = recorded_request(saga_id)
     accounts = {}
     if summary is not None:
         ids = [a for a in (summary.account_id, summary.to_account_id) if a]
@@ -30,6 +60,7 @@ def request_detail(request, saga_id):
             "account": accounts.get(summary.account_id) if summary else None,
             "to_account": accounts.get(summary.to_account_id) if summary else None,
             "is_final": summary is not None and summary.status != SagaSummary.Status.PENDING,
+            "title": request_title(summary),
         },
     )
 
