@@ -291,3 +291,22 @@ def test_the_error_summary_takes_focus_and_errors_describe_their_fields(
     assert described == "Use a point for pence: 2.50."
     assert "Amount" in snapshot, json.dumps(snapshot)
     page.close()
+
+
+def test_a_request_page_still_pending_passes_axe_and_offers_a_refresh(
+    browser, live_server, django_user_model
+):
+    """No worker runs here: the request stays recorded and pending."""
+    from uuid import uuid4
+
+    user(django_user_model, "tina", "tellers")
+    page = log_in(browser, live_server, "tina")
+    saga_id = recorded_commands().deposit_funds(uuid4(), "5.00")
+    page.goto(f"{live_server.url}/requests/{saga_id}/")
+    status = page.locator("#request-status")
+    assert status.get_attribute("role") == "status" and status.inner_text().startswith("Pending")
+    assert page.locator("text=Refresh").count() == 1
+    assert page.title() == "Request recorded: pending · Bank"
+    shot(page, "request-pending")
+    assert violations(page) == []
+    page.close()
