@@ -177,6 +177,17 @@ def test_the_admin_dashboard_and_login_pass_axe(browser, live_server, worker, dj
     page.click("main button[type=submit]")
     page.goto(live_server.url + "/admin/dashboard/")
     shot(page, "admin-dashboard")
+    bars = page.evaluate(
+        """() => [...document.querySelectorAll('#hourly-chart g:first-of-type > rect')]
+            .map(r => getComputedStyle(r).fill)"""
+    )
+    assert bars == ["rgb(47, 111, 159)", "rgb(180, 35, 24)"]  # 5.6:1 and 6.6:1 on white
+    page.set_viewport_size({"width": 400, "height": 900})
+    chart = page.evaluate(
+        "() => [document.getElementById('hourly-chart').getBoundingClientRect().right, window.innerWidth]"
+    )
+    assert chart[0] <= chart[1]  # the chart shrinks with the window
+    page.set_viewport_size({"width": 1100, "height": 900})
     assert_accessible(page, "admin-dashboard", accessibility)
     page.close()
     assert not accessibility, "\n".join(accessibility)
