@@ -1,3 +1,5 @@
+from uuid import UUID
+
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -53,6 +55,28 @@ def account_link(obj, field):
     )
 
 
+def account_numbers_named_in(history) -> dict:
+    """account id -> number, for every id an event history names (in one query), so that
+    the history shows account numbers rather than ids."""
+    ids = set()
+
+    def collect(value):
+        if isinstance(value, UUID):
+            ids.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                collect(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                collect(v)
+        elif isinstance(value, Exception):
+            collect(list(value.args))
+
+    for line in history:
+        collect(line.details)
+    return dict(AccountSummary.objects.filter(account_id__in=ids).values_list("account_id", "number"))
+
+
 def request_urls(saga_ids) -> dict:
     """saga_id -> admin URL of the request, for those that exist."""
     requests = SagaSummary.objects.filter(saga_id__in=[s for s in saga_ids if s]).only("pk", "saga_id")
@@ -83,6 +107,7 @@ class AccountSummaryAdmin(ReadOnlyAdmin):
             history = event_history(Accounts(env=persistence_env("django")), account.account_id)
             urls = request_urls(line.transaction_id for line in history)
             extra_context["event_history"] = [(line, urls.get(line.transaction_id)) for line in history]
+            extra_context["account_numbers"] = account_numbers_named_in(history)
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -99,6 +124,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["kind"]
     search_fields = ["transaction_id"]
+    ordering = ["-created_at", "-pk"]  # newest first, as a ledger is read
 
     def get_queryset(self, request):
         return with_account_links(super().get_queryset(request), "account_id", "counterparty_account_id")

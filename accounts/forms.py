@@ -17,6 +17,8 @@ from accounts.domain import (
 )
 from accounts.models import AccountSummary
 from accounts.projections import is_valid_account_number
+from accounts.templatetags.bank import money
+from sagas.models import SagaSummary
 
 NOT_AN_AMOUNT = "Enter an amount in pounds and pence, such as 25.00 or 1,250.00."
 # The domain's reasons for refusing money, in a teller's words; a reason not
@@ -77,6 +79,26 @@ class AccountNumberField(forms.CharField):
         return account
 
 
+class StatementPeriodForm(forms.Form):
+    """The days of a statement to export, both included; either may be left out."""
+
+    first_day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    last_day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def __init__(self, data=None, **kwargs):
+        # "from" and "to" in the address: what a person reads in a link.
+        data = (
+            {"first_day": data.get("from", ""), "last_day": data.get("to", "")} if data is not None else None
+        )
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cleaned_data["from"] = cleaned_data.get("first_day")
+        cleaned_data["to"] = cleaned_data.get("last_day")
+        return cleaned_data
+
+
 class RequestForm(forms.Form):
     """Every request form carries an id made when the form is shown: sending the same
     form twice (a double click, back and resubmit, a retry) is one request."""
@@ -125,17 +147,37 @@ class OpenAccountForm(RequestForm):
     )
 
 
-class DepositForm(RequestForm):
+class MoneyMovementForm(RequestForm):
+    """A request that moves money: the same movement made again within minutes is
+    shown to the teller before it is recorded (repeat_confirmed once they confirm)."""
+
+    request_kind: str
+    repeat_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def movement(self) -> dict:
+        to_account = self.cleaned_data.get("to_account")
+        return {
+            "kind": self.request_kind,
+            "account_id": self.account.account_id,
+            "to_account_id": to_account.account_id if to_account else None,
+            "amount": self.cleaned_data["amount"],
+        }
+
+
+class DepositForm(MoneyMovementForm):
+    request_kind = SagaSummary.Kind.DEPOSIT
     amount = MoneyField()
 
 
-class WithdrawForm(RequestForm):
+class WithdrawForm(MoneyMovementForm):
+    request_kind = SagaSummary.Kind.WITHDRAWAL
     amount = MoneyField()
 
 
-class TransferForm(RequestForm):
+class TransferForm(MoneyMovementForm):
     """Sent twice: first to show the teller whose account the money goes to, then confirmed."""
 
+    request_kind = SagaSummary.Kind.TRANSFER
     confirm_template = "accounts/transfer_confirm.html"
     to_account = AccountNumberField(label="To account number")
     amount = MoneyField()
@@ -168,10 +210,10 @@ class CloseAccountForm(RequestForm):
         """What the teller reads before confirming."""
         balance = self.account.balance if self.account is not None else 0
         if balance > 0:
-            return f"This account holds {balance:,}: pay it out before closing."
+            return f"This account holds {money(balance)}: pay it out before closing."
         if balance < 0:
-            return f"This account owes {-balance:,}: it must be paid in before closing."
-        return "The balance is 0.00. Once closed, the account can be read but never changed."
+            return f"This account owes {money(-balance)}: it must be paid in before closing."
+        return "The balance is £0.00. Once closed, the account can be read but never changed."
 
     def clean(self):
         cleaned_data = super().clean()

@@ -73,6 +73,8 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["account_id", "-version"]
         verbose_name_plural = "ledger entries"
+        # The admin's ledger, newest first, without sorting every entry.
+        indexes = [models.Index(fields=["-created_at"], name="ledger_newest_first")]
         constraints = [
             # One entry per account event; a statement is one range of this index.
             models.UniqueConstraint(fields=["account_id", "version"], name="one_entry_per_account_event"),

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("open/", views.open_account, name="open_account"),
     path("<str:number>/", views.account_detail, name="account_detail"),
+    path("<str:number>/statement.csv", views.statement_csv, name="statement_csv"),
     path("<str:number>/deposit/", views.deposit, name="deposit"),
     path("<str:number>/withdraw/", views.withdraw, name="withdraw"),
     path("<str:number>/transfer/", views.transfer, name="transfer"),

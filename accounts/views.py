@@ -1,17 +1,18 @@
 """Teller pages: each view validates a form, calls one Commands method, and redirects or renders."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import forms
 from accounts.domain import TransactionError
+from accounts.exports import csv_download
 from accounts.models import AccountSummary
-from accounts.roles import bank_staff_only, is_teller
-from accounts.selectors import account_pages, statement
+from accounts.roles import bank_staff_only, tellers_only
+from accounts.selectors import account_pages, sort_order, statement
 from bankproject.system import recorded_commands
-from sagas.domain import RequestConflictError
-from sagas.selectors import requests_about
+from sagas.domain import RequestConflictError, command_id_for
+from sagas.selectors import earlier_same_movement, request_for, requests_about
 
 PAGE_SIZE = 25
 
@@ -30,8 +31,36 @@ def account_list(request):
             "query": query,
             "status": status,
             "sort": sort,
+            "columns": sortable_columns(sort, ACCOUNT_COLUMNS),
         },
     )
+
+
+ACCOUNT_COLUMNS = [
+    ("number", "Number", ""),
+    ("name", "Owner", ""),
+    ("balance", "Balance", "money"),
+    ("limit", "Overdraft limit", "money"),
+    ("status", "Status", ""),
+]
+
+
+def sortable_columns(sort: str, columns) -> list[dict]:
+    """Each column's header: its sort when clicked (the other way round if it is the
+    column sorted now) and, for the sorted one, which way it runs."""
+    current, downwards = sort_order(sort)
+    headers = []
+    for key, label, css in columns:
+        sorted_now = key == current
+        headers.append(
+            {
+                "label": label,
+                "css": css,
+                "sort": ("" if downwards or not sorted_now else "-") + key,
+                "aria_sort": ("descending" if downwards else "ascending") if sorted_now else "",
+            }
+        )
+    return headers
 
 
 @bank_staff_only
@@ -45,8 +74,33 @@ def account_detail(request, number):
             "account": account,
             "page": page,
             "open_requests": requests_about(account.account_id),
-            "can_submit": is_teller(request.user),
         },
+    )
+
+
+@bank_staff_only
+def statement_csv(request, number):
+    account = get_object_or_404(AccountSummary, number=number)
+    form = forms.StatementPeriodForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Give the days as YYYY-MM-DD: " + form.errors.as_text())
+    first_day, last_day = form.cleaned_data["from"], form.cleaned_data["to"]
+    entries = statement(account.account_id, first_day, last_day).iterator()
+    return csv_download(
+        f"statement-{account.number}-{first_day or 'start'}-to-{last_day or 'now'}.csv",
+        ["date", "kind", "other account", "other account's owner", "amount", "balance", "request"],
+        (
+            [
+                e.created_at,
+                e.kind,
+                e.counterparty_account_id_number,
+                e.counterparty_account_id_name,
+                e.amount,
+                e.balance_after,
+                e.transaction_id,
+            ]
+            for e in entries
+        ),
     )
 
 
@@ -54,38 +108,61 @@ def submit(request, form_class, template, action, account=None, title=""):
     """The one shape of every request form: show it, or validate it and record the request.
 
     action(form) calls one Commands method and returns the request's id. The same
-    form sent twice records one request (its request id); a request id reused for a
-    different request gets a fresh form and a message.
+    form sent twice records one request (its request id); the same money movement
+    typed again is shown to the teller before it is recorded; a request id reused for
+    a different request shows the request first made with it.
     """
     form = form_class(request.POST or None, account=account)
+    context = {"form": form, "account": account, "title": title}
     if request.method == "POST" and form.is_valid():
         confirm_template = getattr(form, "confirm_template", None)
+        if confirm_template and "change" in request.POST:
+            # "Change" on the confirmation: the form again, as the teller filled it.
+            return render(
+                request, template, {**context, "form": form_class(unconfirmed(request.POST), account=account)}
+            )
         if confirm_template and not form.cleaned_data.get("confirmed"):
-            return render(request, confirm_template, {"form": form, "account": account, "title": title})
+            return render(request, confirm_template, context)
+        if hasattr(form, "movement") and not form.cleaned_data["repeat_confirmed"]:
+            earlier = earlier_same_movement(**form.movement(), request_id=form.cleaned_data["request_id"])
+            if earlier is not None:
+                resend = [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
+                resend.append(("repeat_confirmed", "True"))
+                return render(
+                    request, "accounts/repeat_confirm.html", {**context, "earlier": earlier, "resend": resend}
+                )
         try:
             saga_id = action(form.cleaned_data)
         except TransactionError as error:
             # The form checks what the domain checks; should they ever differ, the
             # teller still gets the domain's reason, and nothing was recorded.
             form.add_error(None, f"Not recorded: {error.args[0].get('reason', error)}.")
-            return render(request, template, {"form": form, "account": account, "title": title})
         except RequestConflictError:
-            messages.error(
-                request, "This form was already sent with other details. Check them and send again."
-            )
-            form = form_class(
-                account=account, initial={k: v for k, v in request.POST.items() if k != "request_id"}
+            request_id = form.cleaned_data["request_id"]
+            first = {"saga_id": command_id_for(request_id), "summary": request_for(request_id)}
+            return render(
+                request,
+                "accounts/request_reused.html",
+                {"account": account, "title": title, "first": first},
+                status=409,
             )
         else:
             return redirect("request_detail", saga_id=saga_id)
-    return render(request, template, {"form": form, "account": account, "title": title})
+    return render(request, template, context)
+
+
+def unconfirmed(posted):
+    data = posted.copy()
+    for name in ("confirmed", "change", "repeat_confirmed"):
+        data.pop(name, None)
+    return data
 
 
 def who(request):
     return request.user.get_username()
 
 
-@bank_staff_only
+@tellers_only
 def open_account(request):
     return submit(
         request,
@@ -103,7 +180,7 @@ def open_account(request):
     )
 
 
-@bank_staff_only
+@tellers_only
 def deposit(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -120,7 +197,7 @@ def deposit(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def withdraw(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -137,7 +214,7 @@ def withdraw(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def transfer(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -158,7 +235,7 @@ def transfer(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def set_overdraft_limit(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(
@@ -178,7 +255,7 @@ def set_overdraft_limit(request, number):
     )
 
 
-@bank_staff_only
+@tellers_only
 def close_account(request, number):
     account = get_object_or_404(AccountSummary, number=number)
     return submit(

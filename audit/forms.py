@@ -5,7 +5,7 @@ from django.utils import timezone
 class AsAtForm(forms.Form):
     at = forms.DateTimeField(
         label="As at",
-        help_text="Date and time (UTC), to the second: YYYY-MM-DD HH:MM:SS",
+        help_text="Date and time in the bank's time zone, to the second: YYYY-MM-DD HH:MM:SS",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
     )
 

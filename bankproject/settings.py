@@ -4,9 +4,13 @@ DATABASE_URL        where events and read models live (default: a SQLite file in
 DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        "1" for development pages with tracebacks (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
+BANK_IDLE_MINUTES   a login ends after this many minutes without a page (default: 30)
+BANK_STATIC_ROOT    where collectstatic puts the static files (default: var/static)
+BANK_TIME_ZONE      the bank's time zone, for every date shown (default: Europe/London)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver then serves files as the deployed site does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "eventsourcing_django",
     "django_prometheus",
@@ -51,19 +57,61 @@ INSTALLED_APPS = [
     "accounts",
     "sagas",
     "audit",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The site serves its own static files (gunicorn serves none): compressed, under
+    # content-hashed names cached for good.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Around every response but axes' lockout page, so that it is counted as sent.
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out username before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password guessing: ten failures for one username from one address lock that
+# pair for 15 minutes (or until `manage.py axes_reset_username NAME`), on the
+# teller login and the admin login alike. Every failure and every login is kept
+# for staff to read in the admin.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = True
+
+# Pages run only the site's own scripts and styles (no inline ones), and no other
+# site may frame them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# A login ends after this long without a page: every page moves its expiry on.
+SESSION_COOKIE_AGE = int(os.environ.get("BANK_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 
 ROOT_URLCONF = "bankproject.urls"
 
@@ -77,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.roles.role",
             ],
         },
     },
@@ -125,13 +174,19 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("BANK_TIME_ZONE", "Europe/London")
+FORMAT_MODULE_PATH = ["bankproject.formats"]
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+# Filled by `manage.py collectstatic`, which the run command and the production steps run.
+STATIC_ROOT = Path(os.environ.get("BANK_STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
@@ -139,6 +194,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BANK_LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; failures and lockouts come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:

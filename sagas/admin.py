@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import account_link, with_account_links
+from accounts.admin import account_link, account_numbers_named_in, with_account_links
 from accounts.models import LedgerEntry
 from bankproject.admin import ReadOnlyAdmin
 from bankproject.audit import event_history
@@ -46,6 +46,7 @@ class SagaSummaryAdmin(ReadOnlyAdmin):
                 Sagas(env=env), saga.saga_id
             )
             extra_context["event_history"] = [(line, None) for line in history]
+            extra_context["account_numbers"] = account_numbers_named_in(history)
             extra_context["account_links"] = [
                 account_link(saga, field) for field in ("account_id", "to_account_id") if getattr(saga, field)
             ]

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from sagas.domain import command_id_for
 from sagas.models import SagaSummary
 
 Status = SagaSummary.Status
@@ -43,14 +44,56 @@ def hourly_requests(hours: int = 24, now: datetime | None = None) -> list[dict]:
     return slots
 
 
-def requests_about(account_id, statuses=(Status.PENDING, Status.FAILED), limit: int = 20):
+RECENT_FAILURES = timedelta(days=7)
+
+
+def about_account(account_id):
+    return Q(account_id=account_id) | Q(to_account_id=account_id)
+
+
+def requests_about(account_id, limit: int = 20):
+    """What a teller should know of an account's requests: those still pending, and those
+    that failed in the last seven days (older ones are on the account's list of requests)."""
+    since = timezone.now() - RECENT_FAILURES
     return SagaSummary.objects.filter(
-        Q(account_id=account_id) | Q(to_account_id=account_id), status__in=statuses
+        about_account(account_id),
+        Q(status=Status.PENDING) | Q(status=Status.FAILED, created_at__gte=since),
     ).order_by("-created_at")[:limit]
 
 
-def search_requests(submitted_by: str = "", status: str = "", kind: str = ""):
-    requests = SagaSummary.objects.all()
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def earlier_same_movement(kind, account_id, to_account_id, amount, request_id):
+    """The latest request that moved the same money between the same accounts in the
+    last ten minutes under another request id: what a teller makes by typing a
+    request again (Back and resubmit, a second window)."""
+    return (
+        SagaSummary.objects.filter(
+            kind=kind,
+            account_id=account_id,
+            to_account_id=to_account_id,
+            amount=amount,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .exclude(request_id=str(request_id))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def request_for(request_id):
+    """The request recorded under a request id, if it has reached the read model."""
+    return SagaSummary.objects.filter(saga_id=command_id_for(request_id)).first()
+
+
+def search_requests(submitted_by: str = "", status: str = "", kind: str = "", account_id=None):
+    """Requests, newest first, each with the number and owner of its accounts."""
+    from accounts.selectors import with_account_names
+
+    requests = with_account_names(SagaSummary.objects.all(), "account_id", "to_account_id")
+    if account_id is not None:
+        requests = requests.filter(about_account(account_id))
     if submitted_by:
         requests = requests.filter(submitted_by=submitted_by)
     if status in Status.values:

@@ -34,6 +34,11 @@ ensure_mariadb() {
     fi
     wait_for "MariaDB on 127.0.0.1:3306" 60 mysql --protocol=tcp -h 127.0.0.1 -u root -e "SELECT 1"
     mysql --protocol=tcp -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS bank CHARACTER SET utf8mb4"
+    # Dates are shown in the bank's time zone: MariaDB needs its time zone tables to
+    # group by the hour or day there (CONVERT_TZ answers NULL without them).
+    if [ -z "$(mysql --protocol=tcp -h 127.0.0.1 -u root -N -e "SELECT CONVERT_TZ('2026-01-01','UTC','Europe/London')" | grep -v NULL)" ]; then
+        mysql_tzinfo_to_sql /usr/share/zoneinfo 2>/dev/null | mysql --protocol=tcp -h 127.0.0.1 -u root mysql
+    fi
 }
 
 postgresql_answers() { pg_isready -q -h 127.0.0.1 -p 5432; }

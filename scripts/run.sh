@@ -16,6 +16,7 @@ export DJANGO_HSTS_SECONDS="${DJANGO_HSTS_SECONDS:-0}"
 
 say "Migrating the database"
 python manage.py migrate --no-input -v0
+python manage.py collectstatic --no-input -v0
 python manage.py createteller teller --if-missing
 python manage.py loaddemo --if-empty
 
@@ -25,4 +26,4 @@ worker_pid=$!
 trap 'kill -TERM "$worker_pid" 2>/dev/null; wait "$worker_pid" 2>/dev/null' EXIT
 
 say "Serving the bank at http://127.0.0.1:${PORT:-8000}/ (Ctrl-C stops it)"
-python manage.py runserver "127.0.0.1:${PORT:-8000}" --insecure --noreload
+python manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload

@@ -16,3 +16,11 @@ if os.environ.get("BANK_TEST_DATABASE"):
     import json
 
     DATABASES = {"default": json.loads(os.environ["BANK_TEST_DATABASE"])}
+
+# The suite serves static files from the source folders (no collectstatic before each run);
+# tests/web/test_static_files.py checks the deployed way.
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

@@ -21,6 +21,9 @@ class Command(BaseCommand):
             help="do nothing when the login exists already",
         )
 
+    def command_name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
+
     def handle(self, *args, username, password, if_missing, **options):
         users = get_user_model()
         if users.objects.filter(username=username).exists():
@@ -36,5 +39,5 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get_or_create(name=self.group)[0])
         self.stdout.write(
             self.style.SUCCESS(f"{self.role} login: {username}  password: {password}")
-            + "\n(printed once: keep it, or run createteller again to set a new one)"
+            + f"\n(printed once: keep it, or run {self.command_name()} again to set a new one)"
         )
