@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountSummary, LedgerEntry
+from accounts.templatetags.bank import money
 from audit.selectors import account_as_at
 from tests.system.workload import submit_random_requests
 
@@ -104,7 +105,7 @@ def test_the_page_shows_the_account_then_from_each_statement_line(history, clien
         assert page.status_code == 200
         assert page.context["as_at"].balance == entry.balance_after
         negative = " negative" if entry.balance_after < 0 else ""
-        shown = f'id="balance-as-at" class="money{negative}">{entry.balance_after}<'
+        shown = f'id="balance-as-at" class="money{negative}">{money(entry.balance_after)}<'
         assert shown.encode() in page.content
 
 
