@@ -95,12 +95,15 @@ def teller_pages(live_server, alice, bob):
 
 
 def fits(page, width) -> dict:
-    """How far the page scrolls sideways, and any table column that is hidden."""
+    """How far the page scrolls sideways, any table column that is hidden, and any money
+    cell not aligned right (so that decimals line up under their heading)."""
     return page.evaluate(
         """() => ({
             overflow: document.documentElement.scrollWidth - window.innerWidth,
             hidden: [...document.querySelectorAll('th, td')]
                 .filter(c => getComputedStyle(c).display === 'none').length,
+            money_not_right: [...document.querySelectorAll('td.money, th.money')]
+                .filter(c => getComputedStyle(c).textAlign !== 'right').length,
         })"""
     )
 
@@ -123,7 +126,7 @@ def test_every_teller_page_fits_a_phone_and_400_percent_zoom_and_passes_axe(
             if act:
                 act(page)
             layout = fits(page, width)
-            if layout["overflow"] > 0 or layout["hidden"]:
+            if layout["overflow"] > 0 or layout["hidden"] or layout["money_not_right"]:
                 failures.append(f"{name} at {width}px: {layout}")
             shot(page, f"{width}-{name}")
             if width != 390:
