@@ -136,6 +136,23 @@ def test_the_dashboard_shows_what_the_read_models_say(busy_bank, staff):
     assert {(f.follower, f.lag) for f in context["followers"]} >= {("Sagas", 0), ("AccountsProjection", 0)}
 
 
+def test_the_dashboard_reads_as_the_teller_pages_do(busy_bank, staff):
+    """Money and moments in the site's one format; the chart's figures also in a table,
+    for those who cannot see the chart (or hover over it)."""
+    from accounts.templatetags.bank import money, when
+
+    response = staff.get(reverse("admin:dashboard"))
+    page = response.content.decode()
+    assert f'<td id="total-balance">{money(D("100.00"))}</td>' in page
+    for saga in response.context["recent_failures"]:
+        assert f"<td>{when(saga.created_at)}</td>" in page
+    table = page[page.index('<table id="hourly-figures"') :]
+    table = table[: table.index("</table>")]
+    last = response.context["chart"]["bars"][-1]
+    assert "<caption>" in table and table.count("<tr>") == 25  # a heading row and 24 hours
+    assert f"<td>{last['total']}</td><td>{last['failed']}</td>" in table
+
+
 def test_an_accounts_page_shows_its_event_history(busy_bank, staff):
     bank, alice, bob = busy_bank
     summary = AccountSummary.objects.get(account_id=bob)
