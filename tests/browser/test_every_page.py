@@ -192,6 +192,15 @@ def test_the_admin_dashboard_and_login_pass_axe(browser, live_server, worker, dj
     assert chart[0] <= chart[1]  # the chart shrinks with the window
     page.set_viewport_size({"width": 1100, "height": 900})
     assert_accessible(page, "admin-dashboard", accessibility)
+    # The admin follows the reader's dark theme: the chart's labels follow it too.
+    page.emulate_media(color_scheme="dark")
+    label, text = page.evaluate(
+        """() => [getComputedStyle(document.querySelector('#hourly-chart text')).fill,
+                  getComputedStyle(document.body).color]"""
+    )
+    assert label == text and label != "rgb(0, 0, 0)"
+    shot(page, "admin-dashboard-dark")
+    assert_accessible(page, "admin-dashboard-dark", accessibility)
     page.close()
     assert not accessibility, "\n".join(accessibility)
 
