@@ -69,6 +69,8 @@ def set_up_django() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    # Pages are served as in production (debug off): their static files' manifest must exist.
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def rate(count: int, seconds: float) -> float:

@@ -15,7 +15,7 @@ from tests.readmodels.checks import check_read_models
 from tests.system.workload import submit_random_requests, wait_until_final
 
 LOCK_WAIT_TIMEOUT = 1  # second, in the worker's sessions: far shorter than the rebuild
-REBUILD_ROUND_PAUSE = 0.3  # seconds added to each round of the replay, so that it outlasts the timeout
+REBUILD_ROUND_PAUSE = 1.0  # seconds added to each of its five or more rounds, so that it outlasts the timeout
 LOCK_WAIT_ERRORS = re.compile(r"1205|Lock wait timeout|lock timeout", re.IGNORECASE)
 
 
