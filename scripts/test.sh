@@ -28,23 +28,10 @@ declare -A DATABASE_URLS=(
     [postgresql]="postgres://postgres:postgres@127.0.0.1:5432/bank"
 )
 results_dir="$(mktemp -d)"
-# The three passes share no database, so they run side by side (much of a pass is
-# waiting on workers and databases); each one's output is printed whole when it ends.
-passes=(sqlite mariadb postgresql)
-say "pytest on ${passes[*]}, side by side"
-for pass in "${passes[@]}"; do
-    (
-        status=0
-        DATABASE_URL="${DATABASE_URLS[$pass]}" python -m pytest \
-            --junitxml="$results_dir/$pass.xml" "$@" >"$results_dir/$pass.log" 2>&1 || status=$?
-        echo "$status" >"$results_dir/$pass.status"
-    ) &
-done
-wait
-for pass in "${passes[@]}"; do
+for pass in sqlite mariadb postgresql; do
     say "pytest on $pass"
-    cat "$results_dir/$pass.log"
-    if [ "$(cat "$results_dir/$pass.status" 2>/dev/null || echo 1)" != "0" ]; then
+    if ! DATABASE_URL="${DATABASE_URLS[$pass]}" python -m pytest \
+        --junitxml="$results_dir/$pass.xml" "$@"; then
         failed+=("pytest on $pass")
     fi
 done
