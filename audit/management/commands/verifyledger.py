@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.verification import CHECKS, run_requested_verifications, verify_and_record
+from bankproject.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -77,14 +78,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Books consistent: " + "; ".join(CHECKS.values()) + "."))
 
     def progress(self, done: int, total: int) -> None:
-        total = max(total, done, 1)
-        width = 40
-        filled = width * done // total
-        self.stderr.write(
-            f"\rVerifying [{'#' * filled}{' ' * (width - filled)}] {100 * done // total:3d}% "
-            f"(notification {done:,} of {total:,})",
-            ending="",
-        )
+        self.stderr.write(progress_bar("Verifying", done, total, "notifications"), ending="")
         sys.stderr.flush()
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from bankproject.models import ProjectionTrackingRecord
 from bankproject.persistence import serialise_inserts
+from bankproject.progress import progress_bar
 from bankproject.projections import ReadModelProjection
 from bankproject.status import notification_count
 from bankproject.system import BankAccountSystem, persistence_env
@@ -44,12 +45,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Rebuilt {', '.join(names)} from {count} notifications."))
 
     def progress(self, done: int, total: int) -> None:
-        total = max(total, done, 1)
-        width = 40
-        filled = width * done // total
-        self.stdout.write(
-            f"\rRebuilding read models [{'#' * filled}{' ' * (width - filled)}] "
-            f"{100 * done // total:3d}% ({done:,} of {total:,} notifications)",
-            ending="",
-        )
+        self.stdout.write(progress_bar("Rebuilding read models", done, total, "notifications"), ending="")
         sys.stdout.flush()
