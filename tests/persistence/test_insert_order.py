@@ -24,7 +24,7 @@ from bankproject.persistence import BankApplicationRecorder
 from bankproject.system import persistence_env
 from tests.persistence import writers
 
-pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.mariadb, pytest.mark.alone, pytest.mark.django_db(transaction=True)]
 
 RECORDERS = [
     pytest.param(BankApplicationRecorder, False, id="project persistence"),
