@@ -18,7 +18,7 @@ from accounts.domain import (
 from accounts.models import AccountSummary
 from accounts.projections import is_valid_account_number
 from accounts.templatetags.bank import money
-from sagas.models import SagaSummary
+from sagas.requests import KindOfRequest
 
 NOT_AN_AMOUNT = "Enter an amount in pounds and pence, such as 25.00 or 1,250.00."
 # The domain's reasons for refusing money, in a teller's words; a reason not
@@ -105,8 +105,11 @@ class RequestForm(forms.Form):
 
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid4)
 
-    def __init__(self, *args, account: AccountSummary | None = None, **kwargs):
+    def __init__(
+        self, *args, account: AccountSummary | None = None, kind: KindOfRequest | None = None, **kwargs
+    ):
         self.account = account
+        self.kind = kind
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -151,13 +154,12 @@ class MoneyMovementForm(RequestForm):
     """A request that moves money: the same movement made again within minutes is
     shown to the teller before it is recorded (repeat_confirmed once they confirm)."""
 
-    request_kind: str
     repeat_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def movement(self) -> dict:
         to_account = self.cleaned_data.get("to_account")
         return {
-            "kind": self.request_kind,
+            "kind": self.kind.value,
             "account_id": self.account.account_id,
             "to_account_id": to_account.account_id if to_account else None,
             "amount": self.cleaned_data["amount"],
@@ -165,19 +167,16 @@ class MoneyMovementForm(RequestForm):
 
 
 class DepositForm(MoneyMovementForm):
-    request_kind = SagaSummary.Kind.DEPOSIT
     amount = MoneyField()
 
 
 class WithdrawForm(MoneyMovementForm):
-    request_kind = SagaSummary.Kind.WITHDRAWAL
     amount = MoneyField()
 
 
 class TransferForm(MoneyMovementForm):
     """Sent twice: first to show the teller whose account the money goes to, then confirmed."""
 
-    request_kind = SagaSummary.Kind.TRANSFER
     confirm_template = "accounts/transfer_confirm.html"
     to_account = AccountNumberField(label="To account number")
     amount = MoneyField()

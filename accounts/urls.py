@@ -1,15 +1,20 @@
 from django.urls import path
 
 from accounts import views
+from accounts.requestpages import REQUEST_PAGES
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
-    path("open/", views.open_account, name="open_account"),
+    *(
+        path(page.path, views.REQUEST_VIEWS[page.url_name], name=page.url_name)
+        for page in REQUEST_PAGES
+        if not page.about_an_account
+    ),
     path("<str:number>/", views.account_detail, name="account_detail"),
     path("<str:number>/statement.csv", views.statement_csv, name="statement_csv"),
-    path("<str:number>/deposit/", views.deposit, name="deposit"),
-    path("<str:number>/withdraw/", views.withdraw, name="withdraw"),
-    path("<str:number>/transfer/", views.transfer, name="transfer"),
-    path("<str:number>/overdraft-limit/", views.set_overdraft_limit, name="set_overdraft_limit"),
-    path("<str:number>/close/", views.close_account, name="close_account"),
+    *(
+        path(f"<str:number>/{page.path}", views.REQUEST_VIEWS[page.url_name], name=page.url_name)
+        for page in REQUEST_PAGES
+        if page.about_an_account
+    ),
 ]

@@ -3,11 +3,14 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
 
 from accounts import forms
 from accounts.domain import TransactionError
 from accounts.exports import csv_download
 from accounts.models import AccountSummary
+from accounts.requestpages import ACCOUNT_BUTTONS, REQUEST_PAGES, RequestPage
 from accounts.roles import bank_staff_only, tellers_only
 from accounts.selectors import account_pages, sort_order, statement
 from bankproject.system import recorded_commands
@@ -74,6 +77,7 @@ def account_detail(request, number):
             "account": account,
             "page": page,
             "open_requests": requests_about(account.account_id),
+            "buttons": ACCOUNT_BUTTONS,
         },
     )
 
@@ -104,25 +108,35 @@ def statement_csv(request, number):
     )
 
 
-def submit(request, form_class, template, action, account=None, title=""):
-    """The one shape of every request form: show it, or validate it and record the request.
+@method_decorator(tellers_only, name="dispatch")
+class RequestFormView(View):
+    """The one page of every kind of request (`accounts.requestpages`): show its form,
+    or validate it and record the request with one call to Commands.
 
-    action(form) calls one Commands method and returns the request's id. The same
-    form sent twice records one request (its request id); the same money movement
-    typed again is shown to the teller before it is recorded; a request id reused for
-    a different request shows the request first made with it.
+    The same form sent twice records one request (its request id); the same money
+    movement typed again is shown to the teller before it is recorded; a request id
+    reused for a different request shows the request first made with it.
     """
-    form = form_class(request.POST or None, account=account)
-    context = {"form": form, "account": account, "title": title}
-    if request.method == "POST" and form.is_valid():
+
+    page: RequestPage | None = None
+    template = "accounts/request_form.html"
+
+    def get(self, request, number=None):
+        return render(request, self.template, self.context(self.form(None, number)))
+
+    def post(self, request, number=None):
+        form = self.form(request.POST, number)
+        context = self.context(form)
+        if not form.is_valid():
+            return render(request, self.template, context)
         confirm_template = getattr(form, "confirm_template", None)
         if confirm_template and "change" in request.POST:
             # "Change" on the confirmation: the form again, as the teller filled it.
-            return render(
-                request, template, {**context, "form": form_class(unconfirmed(request.POST), account=account)}
-            )
+            context["form"] = self.form(unconfirmed(request.POST), number)
+            return render(request, self.template, context)
         if confirm_template and not form.cleaned_data.get("confirmed"):
             return render(request, confirm_template, context)
+        fields = self.page.request_fields(form.cleaned_data, form.account)
         if hasattr(form, "movement") and not form.cleaned_data["repeat_confirmed"]:
             earlier = earlier_same_movement(**form.movement(), request_id=form.cleaned_data["request_id"])
             if earlier is not None:
@@ -131,24 +145,35 @@ def submit(request, form_class, template, action, account=None, title=""):
                 return render(
                     request, "accounts/repeat_confirm.html", {**context, "earlier": earlier, "resend": resend}
                 )
+        request_id = form.cleaned_data["request_id"]
         try:
-            saga_id = action(form.cleaned_data)
+            saga_id = recorded_commands().request(
+                self.page.kind.command,
+                request_id=request_id,
+                submitted_by=request.user.get_username(),
+                **fields,
+            )
         except TransactionError as error:
             # The form checks what the domain checks; should they ever differ, the
             # teller still gets the domain's reason, and nothing was recorded.
             form.add_error(None, f"Not recorded: {error.args[0].get('reason', error)}.")
+            return render(request, self.template, context)
         except RequestConflictError:
-            request_id = form.cleaned_data["request_id"]
             first = {"saga_id": command_id_for(request_id), "summary": request_for(request_id)}
             return render(
                 request,
                 "accounts/request_reused.html",
-                {"account": account, "title": title, "first": first},
+                {"account": form.account, "title": self.page.title, "first": first},
                 status=409,
             )
-        else:
-            return redirect("request_detail", saga_id=saga_id)
-    return render(request, template, context)
+        return redirect("request_detail", saga_id=saga_id)
+
+    def form(self, data, number):
+        account = get_object_or_404(AccountSummary, number=number) if number is not None else None
+        return self.page.form(data, account=account, kind=self.page.kind)
+
+    def context(self, form):
+        return {"form": form, "account": form.account, "title": self.page.title}
 
 
 def unconfirmed(posted):
@@ -158,115 +183,5 @@ def unconfirmed(posted):
     return data
 
 
-def who(request):
-    return request.user.get_username()
-
-
-@tellers_only
-def open_account(request):
-    return submit(
-        request,
-        forms.OpenAccountForm,
-        "accounts/request_form.html",
-        lambda data: (
-            recorded_commands().open_account(
-                data["full_name"],
-                data["email_address"],
-                request_id=data["request_id"],
-                submitted_by=who(request),
-            )
-        ),
-        title="Open an account",
-    )
-
-
-@tellers_only
-def deposit(request, number):
-    account = get_object_or_404(AccountSummary, number=number)
-    return submit(
-        request,
-        forms.DepositForm,
-        "accounts/request_form.html",
-        lambda data: (
-            recorded_commands().deposit_funds(
-                account.account_id, data["amount"], request_id=data["request_id"], submitted_by=who(request)
-            )
-        ),
-        account,
-        title="Deposit",
-    )
-
-
-@tellers_only
-def withdraw(request, number):
-    account = get_object_or_404(AccountSummary, number=number)
-    return submit(
-        request,
-        forms.WithdrawForm,
-        "accounts/request_form.html",
-        lambda data: (
-            recorded_commands().withdraw_funds(
-                account.account_id, data["amount"], request_id=data["request_id"], submitted_by=who(request)
-            )
-        ),
-        account,
-        title="Withdraw",
-    )
-
-
-@tellers_only
-def transfer(request, number):
-    account = get_object_or_404(AccountSummary, number=number)
-    return submit(
-        request,
-        forms.TransferForm,
-        "accounts/request_form.html",
-        lambda data: (
-            recorded_commands().transfer_funds(
-                account.account_id,
-                data["to_account"].account_id,
-                data["amount"],
-                request_id=data["request_id"],
-                submitted_by=who(request),
-            )
-        ),
-        account,
-        title="Transfer",
-    )
-
-
-@tellers_only
-def set_overdraft_limit(request, number):
-    account = get_object_or_404(AccountSummary, number=number)
-    return submit(
-        request,
-        forms.OverdraftLimitForm,
-        "accounts/request_form.html",
-        lambda data: (
-            recorded_commands().set_overdraft_limit(
-                account.account_id,
-                data["overdraft_limit"],
-                request_id=data["request_id"],
-                submitted_by=who(request),
-            )
-        ),
-        account,
-        title="Set the overdraft limit",
-    )
-
-
-@tellers_only
-def close_account(request, number):
-    account = get_object_or_404(AccountSummary, number=number)
-    return submit(
-        request,
-        forms.CloseAccountForm,
-        "accounts/request_form.html",
-        lambda data: (
-            recorded_commands().close_account(
-                account.account_id, request_id=data["request_id"], submitted_by=who(request)
-            )
-        ),
-        account,
-        title="Close the account",
-    )
+# Each kind's page by its URL name (open_account, deposit, withdraw, ...), as urls.py maps them.
+REQUEST_VIEWS = {page.url_name: RequestFormView.as_view(page=page) for page in REQUEST_PAGES}

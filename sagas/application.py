@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
@@ -13,7 +14,6 @@ from eventsourcing.system import ProcessApplication
 from accounts.domain import (
     BankAccount,
     RejectedTransaction,
-    SameAccountError,
     parse_account_id,
     parse_amount,
     parse_email_address,
@@ -33,7 +33,19 @@ from sagas.domain import (
     command_id_for,
     parse_request_id,
     parse_submitted_by,
+    request_field_names,
 )
+
+# How each field a request may have is read and checked before it is recorded.
+FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "full_name": parse_full_name,
+    "email_address": parse_email_address,
+    "account_id": parse_account_id,
+    "debit_account_id": parse_account_id,
+    "credit_account_id": parse_account_id,
+    "amount": parse_amount,
+    "overdraft_limit": parse_overdraft_limit,
+}
 
 
 def request_details(request_id: Any, submitted_by: Any) -> dict[str, Any]:
@@ -57,37 +69,34 @@ class Commands(Application):
 
     name = "Commands"
 
+    def request(
+        self, kind: type[Command], request_id: Any = None, submitted_by: Any = "", **fields: Any
+    ) -> UUID:
+        """Records a request of any kind: its fields read and checked as they will be
+        recorded, then the command saved (once, whatever the number of times it is sent)."""
+        fields = {name: FIELD_PARSERS[name](fields[name]) for name in request_field_names(kind)}
+        kind.check(fields)
+        return self.record(kind(**fields, **request_details(request_id, submitted_by)))
+
     def open_account(
         self, full_name: str = "", email_address: str = "", request_id: Any = None, submitted_by: str = ""
     ) -> UUID:
-        return self.record(
-            OpenAccount(
-                full_name=parse_full_name(full_name),
-                email_address=parse_email_address(email_address),
-                **request_details(request_id, submitted_by),
-            )
+        return self.request(
+            OpenAccount, request_id, submitted_by, full_name=full_name, email_address=email_address
         )
 
     def deposit_funds(
         self, credit_account_id: UUID, amount: Any, request_id: Any = None, submitted_by: str = ""
     ) -> UUID:
-        return self.record(
-            DepositFunds(
-                credit_account_id=parse_account_id(credit_account_id),
-                amount=parse_amount(amount),
-                **request_details(request_id, submitted_by),
-            )
+        return self.request(
+            DepositFunds, request_id, submitted_by, credit_account_id=credit_account_id, amount=amount
         )
 
     def withdraw_funds(
         self, debit_account_id: UUID, amount: Any, request_id: Any = None, submitted_by: str = ""
     ) -> UUID:
-        return self.record(
-            WithdrawFunds(
-                debit_account_id=parse_account_id(debit_account_id),
-                amount=parse_amount(amount),
-                **request_details(request_id, submitted_by),
-            )
+        return self.request(
+            WithdrawFunds, request_id, submitted_by, debit_account_id=debit_account_id, amount=amount
         )
 
     def transfer_funds(
@@ -98,38 +107,28 @@ class Commands(Application):
         request_id: Any = None,
         submitted_by: str = "",
     ) -> UUID:
-        amount = parse_amount(amount)
-        debit_account_id = parse_account_id(debit_account_id)
-        credit_account_id = parse_account_id(credit_account_id)
-        if debit_account_id == credit_account_id:
-            raise SameAccountError({"account_id": debit_account_id})
-        return self.record(
-            TransferFunds(
-                debit_account_id=debit_account_id,
-                credit_account_id=credit_account_id,
-                amount=amount,
-                **request_details(request_id, submitted_by),
-            )
+        return self.request(
+            TransferFunds,
+            request_id,
+            submitted_by,
+            debit_account_id=debit_account_id,
+            credit_account_id=credit_account_id,
+            amount=amount,
         )
 
     def set_overdraft_limit(
         self, account_id: UUID, overdraft_limit: Any, request_id: Any = None, submitted_by: str = ""
     ) -> UUID:
-        return self.record(
-            SetOverdraftLimit(
-                account_id=parse_account_id(account_id),
-                overdraft_limit=parse_overdraft_limit(overdraft_limit),
-                **request_details(request_id, submitted_by),
-            )
+        return self.request(
+            SetOverdraftLimit,
+            request_id,
+            submitted_by,
+            account_id=account_id,
+            overdraft_limit=overdraft_limit,
         )
 
     def close_account(self, account_id: UUID, request_id: Any = None, submitted_by: str = "") -> UUID:
-        return self.record(
-            CloseAccount(
-                account_id=parse_account_id(account_id),
-                **request_details(request_id, submitted_by),
-            )
-        )
+        return self.request(CloseAccount, request_id, submitted_by, account_id=account_id)
 
     def get_command(self, command_id: UUID) -> Command:
         return self.repository.get(command_id)

@@ -8,13 +8,15 @@ saga ends succeeded or errored, and ignores answers it is no longer waiting for.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import KW_ONLY
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from accounts.domain import TransactionError, check_text
+from accounts.domain import SameAccountError, TransactionError, check_text
 
 # Request ids chosen by a client (a web form, say) map to command ids in this namespace.
 REQUEST_ID_NAMESPACE = UUID("6f0f4c1e-8a43-4d0b-9a55-3f5b2c1d7e90")
@@ -49,160 +51,10 @@ def command_id_for(request_id: Any | None) -> UUID:
     return uuid5(REQUEST_ID_NAMESPACE, str(request_id))
 
 
-class Command(Aggregate):
-    """A teller's request, recorded as it was made."""
-
-    @property
-    def request(self) -> dict[str, Any]:
-        """What was asked: the kind of request and its fields (not who, when or with which id)."""
-        fields = {
-            name: value
-            for name, value in vars(self).items()
-            if not name.startswith("_") and name not in ("request_id", "submitted_by")
-        }
-        return {"kind": type(self).__name__, **fields}
-
-    def check_is_same_request_as(self, other: Command) -> None:
-        if self.request != other.request:
-            msg = (
-                f"Request id {self.request_id!r} was already used for a different request: "
-                f"{describe(self.request)}; not {describe(other.request)}"
-            )
-            raise RequestConflictError(msg)
-
-    def start_saga(self) -> Saga:
-        raise NotImplementedError
-
-
-def describe(request: dict[str, Any]) -> str:
-    return ", ".join(f"{name}={value}" for name, value in request.items())
-
-
-class OpenAccount(Command):
-    @event("Requested")
-    def __init__(
-        self, id: UUID, full_name: str, email_address: str, request_id: str | None, submitted_by: str = ""
-    ):
-        self.full_name = full_name
-        self.email_address = email_address
-        self.request_id = request_id
-        self.submitted_by = submitted_by
-
-    def start_saga(self) -> Saga:
-        saga = OpenAccountSaga(id=self.id, full_name=self.full_name, email_address=self.email_address)
-        saga.request_opening(self.full_name, self.email_address)
-        return saga
-
-
-class DepositFunds(Command):
-    @event("Requested")
-    def __init__(
-        self,
-        id: UUID,
-        credit_account_id: UUID,
-        amount: Decimal,
-        request_id: str | None,
-        submitted_by: str = "",
-    ):
-        self.credit_account_id = credit_account_id
-        self.amount = amount
-        self.request_id = request_id
-        self.submitted_by = submitted_by
-
-    def start_saga(self) -> Saga:
-        saga = DepositFundsSaga(id=self.id, credit_account_id=self.credit_account_id, amount=self.amount)
-        saga.request_credit(self.credit_account_id, self.amount)
-        return saga
-
-
-class WithdrawFunds(Command):
-    @event("Requested")
-    def __init__(
-        self,
-        id: UUID,
-        debit_account_id: UUID,
-        amount: Decimal,
-        request_id: str | None,
-        submitted_by: str = "",
-    ):
-        self.debit_account_id = debit_account_id
-        self.amount = amount
-        self.request_id = request_id
-        self.submitted_by = submitted_by
-
-    def start_saga(self) -> Saga:
-        saga = WithdrawFundsSaga(id=self.id, debit_account_id=self.debit_account_id, amount=self.amount)
-        saga.request_debit(self.debit_account_id, self.amount)
-        return saga
-
-
-class TransferFunds(Command):
-    @event("Requested")
-    def __init__(
-        self,
-        id: UUID,
-        debit_account_id: UUID,
-        credit_account_id: UUID,
-        amount: Decimal,
-        request_id: str | None,
-        submitted_by: str = "",
-    ):
-        self.debit_account_id = debit_account_id
-        self.credit_account_id = credit_account_id
-        self.amount = amount
-        self.request_id = request_id
-        self.submitted_by = submitted_by
-
-    def start_saga(self) -> Saga:
-        saga = TransferFundsSaga(
-            id=self.id,
-            debit_account_id=self.debit_account_id,
-            credit_account_id=self.credit_account_id,
-            amount=self.amount,
-        )
-        saga.request_debit(self.debit_account_id, self.amount)
-        return saga
-
-
-class SetOverdraftLimit(Command):
-    @event("Requested")
-    def __init__(
-        self,
-        id: UUID,
-        account_id: UUID,
-        overdraft_limit: Decimal,
-        request_id: str | None,
-        submitted_by: str = "",
-    ):
-        self.account_id = account_id
-        self.overdraft_limit = overdraft_limit
-        self.request_id = request_id
-        self.submitted_by = submitted_by
-
-    def start_saga(self) -> Saga:
-        saga = SetOverdraftLimitSaga(
-            id=self.id, account_id=self.account_id, overdraft_limit=self.overdraft_limit
-        )
-        saga.request_overdraft_limit(self.account_id, self.overdraft_limit)
-        return saga
-
-
-class CloseAccount(Command):
-    @event("Requested")
-    def __init__(self, id: UUID, account_id: UUID, request_id: str | None, submitted_by: str = ""):
-        self.account_id = account_id
-        self.request_id = request_id
-        self.submitted_by = submitted_by
-
-    def start_saga(self) -> Saga:
-        saga = CloseAccountSaga(id=self.id, account_id=self.account_id)
-        saga.request_closing(self.account_id)
-        return saga
-
-
 class Saga(Aggregate):
     """Carries out one command. Its id is the command's id and the transaction_id
-    of every account event it causes."""
+    of every account event it causes. Each kind declares the command's fields and
+    its first request to Accounts (`start`)."""
 
     # Class defaults, so that each kind of saga's __init__ records only what was asked.
     has_succeeded = False
@@ -218,6 +70,9 @@ class Saga(Aggregate):
     @property
     def is_final(self) -> bool:
         return self.has_succeeded or self.has_errored
+
+    def start(self) -> None:
+        raise NotImplementedError
 
     # Requests to Accounts.
 
@@ -272,61 +127,66 @@ class Saga(Aggregate):
             self.fail([error])
 
 
-class OpenAccountSaga(Saga):
-    @event("Started")
-    def __init__(self, id: UUID, full_name: str, email_address: str):
-        self.full_name = full_name
-        self.email_address = email_address
+class OpenAccountSaga(Saga, created_event_name="Started"):
+    id: UUID
+    full_name: str
+    email_address: str
+
+    def start(self) -> None:
+        self.request_opening(self.full_name, self.email_address)
 
     @property
     def account_id(self) -> UUID:
         return self.id
 
 
-class DepositFundsSaga(Saga):
-    @event("Started")
-    def __init__(self, id: UUID, credit_account_id: UUID, amount: Decimal):
-        self.credit_account_id = credit_account_id
-        self.amount = amount
+class DepositFundsSaga(Saga, created_event_name="Started"):
+    id: UUID
+    credit_account_id: UUID
+    amount: Decimal
+
+    def start(self) -> None:
+        self.request_credit(self.credit_account_id, self.amount)
 
 
-class WithdrawFundsSaga(Saga):
-    @event("Started")
-    def __init__(self, id: UUID, debit_account_id: UUID, amount: Decimal):
-        self.debit_account_id = debit_account_id
-        self.amount = amount
+class WithdrawFundsSaga(Saga, created_event_name="Started"):
+    id: UUID
+    debit_account_id: UUID
+    amount: Decimal
+
+    def start(self) -> None:
+        self.request_debit(self.debit_account_id, self.amount)
 
 
-class SetOverdraftLimitSaga(Saga):
-    @event("Started")
-    def __init__(self, id: UUID, account_id: UUID, overdraft_limit: Decimal):
-        self.account_id = account_id
-        self.overdraft_limit = overdraft_limit
+class SetOverdraftLimitSaga(Saga, created_event_name="Started"):
+    id: UUID
+    account_id: UUID
+    overdraft_limit: Decimal
+
+    def start(self) -> None:
+        self.request_overdraft_limit(self.account_id, self.overdraft_limit)
 
 
-class CloseAccountSaga(Saga):
-    @event("Started")
-    def __init__(self, id: UUID, account_id: UUID):
-        self.account_id = account_id
+class CloseAccountSaga(Saga, created_event_name="Started"):
+    id: UUID
+    account_id: UUID
+
+    def start(self) -> None:
+        self.request_closing(self.account_id)
 
 
-class TransferFundsSaga(Saga):
+class TransferFundsSaga(Saga, created_event_name="Started"):
     """Debit, then credit. When the credit fails, refund the debit and end
     errored with the credit's error."""
 
+    id: UUID
+    debit_account_id: UUID
+    credit_account_id: UUID
+    amount: Decimal
     credit_error = None
 
-    @event("Started")
-    def __init__(
-        self,
-        id: UUID,
-        debit_account_id: UUID,
-        credit_account_id: UUID,
-        amount: Decimal,
-    ):
-        self.debit_account_id = debit_account_id
-        self.credit_account_id = credit_account_id
-        self.amount = amount
+    def start(self) -> None:
+        self.request_debit(self.debit_account_id, self.amount)
 
     def take_answer(self, step: str, error: TransactionError | None) -> None:
         if step == "debit":
@@ -347,6 +207,109 @@ class TransferFundsSaga(Saga):
     def request_refund(self, account_id: UUID, amount: Decimal, credit_error: TransactionError) -> None:
         self.credit_error = credit_error
         self.awaiting = ("refund", account_id)
+
+
+class Command(Aggregate):
+    """A teller's request, recorded as it was made (its event is "Requested").
+
+    Each kind declares its fields as annotations, the saga that carries it out
+    (`saga`, which takes the same fields), and may refuse at once what it can
+    know alone (`check`). Who asked, and with which request id, every kind has.
+    """
+
+    _: KW_ONLY
+    request_id: str | None
+    submitted_by: str
+
+    saga: ClassVar[type[Saga]]
+
+    @classmethod
+    def check(cls, fields: dict[str, Any]) -> None:
+        """Refuses a request that no saga could carry out (only what the command knows alone)."""
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """What was asked (not who, when or with which id)."""
+        return {name: getattr(self, name) for name in request_field_names(type(self))}
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The kind of request and its fields."""
+        return {"kind": type(self).__name__, **self.fields}
+
+    def check_is_same_request_as(self, other: Command) -> None:
+        if self.request != other.request:
+            msg = (
+                f"Request id {self.request_id!r} was already used for a different request: "
+                f"{describe(self.request)}; not {describe(other.request)}"
+            )
+            raise RequestConflictError(msg)
+
+    def start_saga(self) -> Saga:
+        """The saga that carries the request out (same id), with its first request to Accounts."""
+        saga = self.saga(id=self.id, **self.fields)
+        saga.start()
+        return saga
+
+
+def request_field_names(command_class: type[Command]) -> tuple[str, ...]:
+    """A kind of request's own fields, in the order they are declared."""
+    return tuple(
+        field.name
+        for field in dataclasses.fields(command_class)
+        if field.name not in ("request_id", "submitted_by")
+    )
+
+
+def describe(request: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in request.items())
+
+
+class OpenAccount(Command, created_event_name="Requested"):
+    id: UUID
+    full_name: str
+    email_address: str
+    saga = OpenAccountSaga
+
+
+class DepositFunds(Command, created_event_name="Requested"):
+    id: UUID
+    credit_account_id: UUID
+    amount: Decimal
+    saga = DepositFundsSaga
+
+
+class WithdrawFunds(Command, created_event_name="Requested"):
+    id: UUID
+    debit_account_id: UUID
+    amount: Decimal
+    saga = WithdrawFundsSaga
+
+
+class TransferFunds(Command, created_event_name="Requested"):
+    id: UUID
+    debit_account_id: UUID
+    credit_account_id: UUID
+    amount: Decimal
+    saga = TransferFundsSaga
+
+    @classmethod
+    def check(cls, fields: dict[str, Any]) -> None:
+        if fields["debit_account_id"] == fields["credit_account_id"]:
+            raise SameAccountError({"account_id": fields["debit_account_id"]})
+
+
+class SetOverdraftLimit(Command, created_event_name="Requested"):
+    id: UUID
+    account_id: UUID
+    overdraft_limit: Decimal
+    saga = SetOverdraftLimitSaga
+
+
+class CloseAccount(Command, created_event_name="Requested"):
+    id: UUID
+    account_id: UUID
+    saga = CloseAccountSaga
 
 
 SAGA_REQUESTS = (

@@ -2,15 +2,14 @@
 
 from django.db import models
 
+from sagas.requests import REQUESTS
+
 
 class SagaSummary(models.Model):
-    class Kind(models.TextChoices):
-        OPEN_ACCOUNT = "open account", "open account"
-        DEPOSIT = "deposit", "deposit"
-        WITHDRAWAL = "withdrawal", "withdrawal"
-        TRANSFER = "transfer", "transfer"
-        OVERDRAFT_LIMIT = "overdraft limit", "set overdraft limit"
-        CLOSE_ACCOUNT = "close account", "close account"
+    # One choice per kind of request in the table (OPEN_ACCOUNT, DEPOSIT, ...).
+    Kind = models.TextChoices(
+        "Kind", [(kind.value.upper().replace(" ", "_"), (kind.value, kind.words)) for kind in REQUESTS]
+    )
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"

@@ -19,53 +19,13 @@ from accounts.domain import (
     TransactionError,
     register_transaction_errors,
 )
+from accounts.templatetags.bank import money
 from bankproject.projections import ReadModelProjection
-from sagas.domain import (
-    CloseAccount,
-    CloseAccountSaga,
-    Command,
-    DepositFunds,
-    DepositFundsSaga,
-    OpenAccount,
-    OpenAccountSaga,
-    Saga,
-    SetOverdraftLimit,
-    SetOverdraftLimitSaga,
-    TransferFunds,
-    TransferFundsSaga,
-    WithdrawFunds,
-    WithdrawFundsSaga,
-)
+from sagas.domain import Command, Saga
 from sagas.models import SagaSummary
+from sagas.requests import REQUESTS, request_fields
 
 Kind = SagaSummary.Kind
-
-
-def request_fields(request: Command | Saga) -> dict[str, Any]:
-    """What a command or its saga says about the request, as SagaSummary fields."""
-    if isinstance(request, (OpenAccount, OpenAccountSaga)):
-        return {"kind": Kind.OPEN_ACCOUNT, "account_id": request.id}
-    if isinstance(request, (DepositFunds, DepositFundsSaga)):
-        return {"kind": Kind.DEPOSIT, "account_id": request.credit_account_id, "amount": request.amount}
-    if isinstance(request, (WithdrawFunds, WithdrawFundsSaga)):
-        return {"kind": Kind.WITHDRAWAL, "account_id": request.debit_account_id, "amount": request.amount}
-    if isinstance(request, (TransferFunds, TransferFundsSaga)):
-        return {
-            "kind": Kind.TRANSFER,
-            "account_id": request.debit_account_id,
-            "to_account_id": request.credit_account_id,
-            "amount": request.amount,
-        }
-    if isinstance(request, (SetOverdraftLimit, SetOverdraftLimitSaga)):
-        return {
-            "kind": Kind.OVERDRAFT_LIMIT,
-            "account_id": request.account_id,
-            "amount": request.overdraft_limit,
-        }
-    if isinstance(request, (CloseAccount, CloseAccountSaga)):
-        return {"kind": Kind.CLOSE_ACCOUNT, "account_id": request.account_id}
-    msg = f"not a request: {request!r}"
-    raise TypeError(msg)
 
 
 def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
@@ -87,26 +47,15 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
         return f"Refused: {which} does not exist.{refunded}"
     if isinstance(error, BalanceCeilingError):
         return (
-            f"Refused: {which} would hold more than {MAXIMUM_BALANCE:,}, "
+            f"Refused: {which} would hold more than {money(MAXIMUM_BALANCE)}, "
             f"the most an account may hold.{refunded}"
         )
     if isinstance(error, BalanceNotZeroError):
         balance = error.args[0]["balance"]
         if balance > 0:
-            return f"Refused: the account holds {balance:,}: pay it out before closing."
-        return f"Refused: the account owes {-balance:,}: it must be paid in before closing."
+            return f"Refused: the account holds {money(balance)}: pay it out before closing."
+        return f"Refused: the account owes {money(-balance)}: it must be paid in before closing."
     return f"Refused: {error}"
-
-
-COMMANDS = (OpenAccount, DepositFunds, WithdrawFunds, TransferFunds, SetOverdraftLimit, CloseAccount)
-SAGAS = (
-    OpenAccountSaga,
-    DepositFundsSaga,
-    WithdrawFundsSaga,
-    TransferFundsSaga,
-    SetOverdraftLimitSaga,
-    CloseAccountSaga,
-)
 
 
 class SagasProjection(ReadModelProjection):
@@ -114,8 +63,8 @@ class SagasProjection(ReadModelProjection):
     read_models = (SagaSummary,)
     # Only what changes a row: a saga's requests to Accounts are not read at all.
     topics = (
-        *(get_topic(command.Requested) for command in COMMANDS),
-        *(get_topic(saga.Started) for saga in SAGAS),
+        *(get_topic(kind.command.Requested) for kind in REQUESTS),
+        *(get_topic(kind.saga.Started) for kind in REQUESTS),
         get_topic(Saga.Succeeded),
         get_topic(Saga.Errored),
     )

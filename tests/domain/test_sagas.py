@@ -20,7 +20,12 @@ D = Decimal
 def new_transfer():
     debit, credit = uuid4(), uuid4()
     command = TransferFunds(
-        id=uuid4(), debit_account_id=debit, credit_account_id=credit, amount=D("10.00"), request_id=None
+        id=uuid4(),
+        debit_account_id=debit,
+        credit_account_id=credit,
+        amount=D("10.00"),
+        request_id=None,
+        submitted_by="",
     )
     saga = command.start_saga()
     assert isinstance(saga, TransferFundsSaga) and saga.id == command.id
@@ -83,9 +88,15 @@ def test_request_ids_map_to_the_same_command_id_and_conflicts_are_named():
     assert command_id_for("abc") == command_id_for("abc") != command_id_for("abd")
     assert command_id_for(None) != command_id_for(None)
     account = uuid4()
-    first = DepositFunds(id=command_id_for("r"), credit_account_id=account, amount=D("5.00"), request_id="r")
-    same = DepositFunds(id=command_id_for("r"), credit_account_id=account, amount=D("5.00"), request_id="r")
-    other = DepositFunds(id=command_id_for("r"), credit_account_id=account, amount=D("6.00"), request_id="r")
+    first = DepositFunds(
+        id=command_id_for("r"), credit_account_id=account, amount=D("5.00"), request_id="r", submitted_by=""
+    )
+    same = DepositFunds(
+        id=command_id_for("r"), credit_account_id=account, amount=D("5.00"), request_id="r", submitted_by=""
+    )
+    other = DepositFunds(
+        id=command_id_for("r"), credit_account_id=account, amount=D("6.00"), request_id="r", submitted_by=""
+    )
     first.check_is_same_request_as(same)
     with pytest.raises(RequestConflictError, match="amount=5.00.*amount=6.00"):
         first.check_is_same_request_as(other)

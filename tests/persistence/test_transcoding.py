@@ -47,11 +47,22 @@ def every_kind_of_event():
     a, b = uuid4(), uuid4()
     for command in (
         OpenAccount(id=uuid4(), full_name="Ann", email_address="", request_id="r-1", submitted_by="tina"),
-        DepositFunds(id=uuid4(), credit_account_id=a, amount=D("5.00"), request_id=None),
-        WithdrawFunds(id=uuid4(), debit_account_id=a, amount=D("5.00"), request_id=str(uuid4())),
-        TransferFunds(id=uuid4(), debit_account_id=a, credit_account_id=b, amount=D("5.00"), request_id=None),
-        SetOverdraftLimit(id=uuid4(), account_id=a, overdraft_limit=D("0.00"), request_id=None),
-        CloseAccount(id=uuid4(), account_id=a, request_id=None),
+        DepositFunds(id=uuid4(), credit_account_id=a, amount=D("5.00"), request_id=None, submitted_by=""),
+        WithdrawFunds(
+            id=uuid4(), debit_account_id=a, amount=D("5.00"), request_id=str(uuid4()), submitted_by=""
+        ),
+        TransferFunds(
+            id=uuid4(),
+            debit_account_id=a,
+            credit_account_id=b,
+            amount=D("5.00"),
+            request_id=None,
+            submitted_by="",
+        ),
+        SetOverdraftLimit(
+            id=uuid4(), account_id=a, overdraft_limit=D("0.00"), request_id=None, submitted_by=""
+        ),
+        CloseAccount(id=uuid4(), account_id=a, request_id=None, submitted_by=""),
     ):
         events += command.collect_events()
         saga = command.start_saga()

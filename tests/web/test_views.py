@@ -385,7 +385,7 @@ def test_a_close_request_that_gets_past_the_form_fails_with_the_reason(teller, a
     saga_id = recorded_commands().close_account(alice.account_id)
     carry_out()
     page = teller.get(reverse("request_detail", args=[saga_id]))
-    assert b"Refused: the account holds 100.00: pay it out before closing." in page.content
+    assert "Refused: the account holds £100.00: pay it out before closing." in page.content.decode()
     assert not AccountSummary.objects.get(pk=alice.pk).is_closed
 
 
@@ -410,7 +410,7 @@ def test_a_refusal_from_commands_that_the_form_missed_is_shown_not_a_server_erro
     def refuse(*args, **kwargs):
         raise InvalidDetailsError({"field": "submitted_by", "reason": "longer than 150 characters"})
 
-    monkeypatch.setattr(recorded_commands(), "deposit_funds", refuse)
+    monkeypatch.setattr(recorded_commands(), "request", refuse)
     before = commands_recorded()
     response = submit(teller, reverse("deposit", args=[accounts["alice"].number]), amount="5")
     assert response.status_code == 200
