@@ -1,5 +1,5 @@
-"""A rebuild of the read models never stops the money: while it replays every event in its
-one long transaction, Sagas and Accounts go on carrying out requests."""
+"""A rebuild of the read models never stops the money: while it replays every event into
+its shadow tables, Sagas and Accounts go on carrying out requests, and pages show the old rows."""
 
 import io
 import re
@@ -61,7 +61,7 @@ def test_requests_keep_completing_during_a_rebuild_longer_than_the_lock_wait_tim
 
     rebuilding = threading.Thread(target=rebuild)
     rebuilding.start()
-    time.sleep(0.5)  # well into its transaction
+    time.sleep(0.5)  # well into its replay
     completed_during_the_rebuild = []
     while rebuilding.is_alive():
         deposit = bank.commands.deposit_funds(accounts[0], "1")
