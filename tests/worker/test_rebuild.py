@@ -156,5 +156,6 @@ def test_on_sqlite_transfers_and_pages_carry_on_during_a_rebuild_longer_than_the
     for shown in shown_during_the_rebuild:
         assert all(shown[name] >= count for name, count in before.items()), (before, shown)
     assert totals_before.account_count == BankTotals.objects.get().account_count
-    assert not LOCKED.search(worker.logs()), "a worker's writer waited out the busy timeout"
+    locked = [r for r in log_records(worker.logs()) if LOCKED.search(r)]
+    assert not locked, f"a worker's writer waited out the busy timeout: {locked[:2]}"
     check_read_models(bank.accounts, bank.sagas, accounts, [*earlier.requests, *completed_during_the_rebuild])

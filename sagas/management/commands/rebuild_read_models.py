@@ -7,12 +7,17 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from bankproject.models import ProjectionTrackingRecord
-from bankproject.persistence import serialise_inserts
+from bankproject.persistence import serialise_inserts, sqlite_writers_take_turns
 from bankproject.progress import progress_bar
 from bankproject.projections import ReadModelProjection, shadow_model
 from bankproject.status import notification_count
 from bankproject.system import BankAccountSystem, persistence_env
 from bankproject.worker import Worker
+
+# The swap's transaction catches up what arrived since the last pass: the passes before it
+# go on (up to CATCH_UP_PASSES) while more than this many notifications arrived during one.
+SWAP_CATCH_UP = 100
+CATCH_UP_PASSES = 10
 
 
 class Command(BaseCommand):
@@ -47,10 +52,19 @@ class Command(BaseCommand):
                 app.recorder.tracking_model = shadows[ProjectionTrackingRecord]
             # What exists now, each batch its own transaction: SQLite's one write lock, and
             # elsewhere the projections' lock rows, are held a batch at a time, and the
-            # worker (Sagas, Accounts, the live projections) writes in between.
-            self.replay_up_to_now(worker)
-            count = worker.process_all_pending(on_progress=lambda done: self.progress(done, total))
-            with transaction.atomic():
+            # worker (Sagas, Accounts, the live projections) and web requests write in between.
+            count = 0
+            for _ in range(CATCH_UP_PASSES):
+                # Then what arrived meanwhile, until little is left for the swap to catch up.
+                self.replay_up_to_now(worker)
+                done = worker.process_all_pending(
+                    on_progress=lambda done, before=count: self.progress(before + done, total)
+                )
+                count += done
+                if done <= SWAP_CATCH_UP:
+                    break
+            # Its batches take turns with this process's writers before the transaction, so must this.
+            with sqlite_writers_take_turns(), transaction.atomic():
                 # The live projections wait from here (on SQLite, every writer does): what they
                 # have projected since the rebuild began is caught up, and the rows swapped in.
                 for name in names:  # in name order, as every writer of these tables locks
