@@ -173,8 +173,3 @@ class ReadModelProjection(ProcessApplication):
                 self._changes.write()
             finally:
                 self._changes = None
-
-    def clear(self) -> None:
-        """Empties this projection's tables (inside the caller's transaction)."""
-        for model in self.read_models:
-            self.tables.get(model, model).objects.all().delete()
