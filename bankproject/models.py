@@ -48,8 +48,8 @@ class ProjectionTrackingRecord(models.Model):
     """The read-model projections' positions, apart from the money path's.
 
     eventsourcing-django keeps every follower's positions in one table
-    (notification_tracking). A rebuild rewrites the projections' positions in one
-    long transaction; in the shared table its locks (InnoDB's gap locks) would hold
+    (notification_tracking). A rebuild rewrites the projections' positions (when it
+    swaps its rows in); in the shared table its locks (InnoDB's gap locks) would hold
     up Sagas' and Accounts' own tracking inserts. Same columns, its own table.
     """
 

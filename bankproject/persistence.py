@@ -63,6 +63,30 @@ def serialise_inserts(application_name: str, using: str | None) -> None:
     )
 
 
+# SQLite's writers in this process, one at a time (see sqlite_writers_take_turns).
+_sqlite_writer = threading.RLock()
+
+
+@contextmanager
+def sqlite_writers_take_turns(using: str | None = None) -> Iterator[None]:
+    """On SQLite, makes the calling thread wait for this process's other writers in turn.
+
+    Why: a writer that finds SQLite's one write lock taken polls for it, sleeping
+    between tries, for at most the busy timeout; the writers that don't sleep take it
+    first. A worker's followers write many short transactions each, so one of them
+    (a projection, say) could miss every turn until its timeout and fail with
+    "database is locked", though nobody held the lock for long. Queued here, the
+    process's writers take turns without polling, and the busy timeout is left to
+    cover other processes' writers: web requests, a rebuild's batch or its swap.
+    Elsewhere it does nothing: MariaDB and PostgreSQL queue lock waiters themselves.
+    """
+    if connections[using or router.db_for_write(EventInsertLock)].vendor != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
+
+
 def insert_rows(
     model: type[Model],
     rows: list[Model],
@@ -161,7 +185,7 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
     if _batch.application_name is not None:
         yield  # already inside a batch of this thread
         return
-    with transaction.atomic(using=using):
+    with sqlite_writers_take_turns(using), transaction.atomic(using=using):
         serialise_inserts(application_name, using)
         _batch.application_name, _batch.positions, _batch.pending = application_name, {}, {}
         try:

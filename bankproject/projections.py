@@ -11,6 +11,9 @@ bankproject.persistence), rolling its rows back with it.
 A policy does not write rows itself: it reads and changes them through
 ``ReadModelProjection.changes``, which keeps them for the rest of the
 transaction (a batch of notifications, or one) and writes them in bulk at its end.
+
+A rebuild (sagas/management/commands/rebuild_read_models.py) projects into shadow
+copies of the tables, made by ``shadow_model``, and swaps them in at its end.
 """
 
 from __future__ import annotations
@@ -18,11 +21,50 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps.registry import Apps
 from django.db import models, transaction
 from eventsourcing.persistence import Tracking
 from eventsourcing.system import ProcessApplication
 
 from bankproject.persistence import before_batch_commits, in_batch, insert_rows, serialise_inserts
+
+# The shadow models, in a registry of their own: Django's (migrations, the admin) never sees them.
+SHADOW_APPS = Apps()
+_shadow_models: dict[type[models.Model], type[models.Model]] = {}
+
+
+def shadow_model(model: type[models.Model]) -> type[models.Model]:
+    """A model of the same fields on the table "rebuild_<the model's table>".
+
+    A rebuild projects every event into these tables, each batch its own short
+    transaction, while the live tables stay as they are for pages and the live
+    projections; it then swaps the new rows in at once. Its indexes and constraints
+    are the model's, renamed: their names are the database's (SQLite's, PostgreSQL's) to share.
+    """
+    if model not in _shadow_models:
+        meta = model._meta
+        prefix = "rebuild_"
+        indexes = [index.clone() for index in meta.indexes]
+        constraints = [constraint.clone() for constraint in meta.constraints]
+        for named in (*indexes, *constraints):
+            named.name = prefix + named.name
+        attrs: dict[str, Any] = {field.name: field.clone() for field in meta.local_fields}
+        attrs["__module__"] = model.__module__
+        attrs["Meta"] = type(
+            "Meta",
+            (),
+            {
+                "apps": SHADOW_APPS,
+                "app_label": meta.app_label,
+                "db_table": prefix + meta.db_table,
+                "indexes": indexes,
+                "constraints": constraints,
+                "unique_together": meta.unique_together,
+                "managed": False,
+            },
+        )
+        _shadow_models[model] = type(f"Rebuilt{model.__name__}", (models.Model,), attrs)
+    return _shadow_models[model]
 
 
 class ReadModelChanges:
@@ -33,9 +75,13 @@ class ReadModelChanges:
     with one statement per model, changed rows updated with one statement per model.
     Only the projection writes its tables, and it holds its lock for the whole
     transaction, so nobody else changes the rows in between.
+
+    Rows are read and written in the tables that ``tables`` maps each model to (those
+    of the projection), so that a rebuild's projection works on its shadow tables.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tables: dict[type[models.Model], type[models.Model]] | None = None) -> None:
+        self.tables = tables or {}
         self.rows: dict[tuple[type[models.Model], Any], models.Model | None] = {}
         self.added: dict[type[models.Model], list[models.Model]] = {}
         self.added_here: set[int] = set()  # ids of the objects in added
@@ -46,7 +92,7 @@ class ReadModelChanges:
         """The row whose field is value, or None."""
         key = (model, value)
         if key not in self.rows:
-            self.rows[key] = model.objects.filter(**{field: value}).first()
+            self.rows[key] = self.table(model).objects.filter(**{field: value}).first()
         return self.rows[key]
 
     def prefetch(self, model: type[models.Model], field: str, values: Iterable[Any]) -> None:
@@ -54,7 +100,7 @@ class ReadModelChanges:
         wanted = {value for value in values if (model, value) not in self.rows}
         if not wanted:
             return
-        for row in model.objects.filter(**{f"{field}__in": wanted}):
+        for row in self.table(model).objects.filter(**{f"{field}__in": wanted}):
             self.rows[(model, getattr(row, field))] = row
         for value in wanted:
             self.rows.setdefault((model, value), None)
@@ -73,11 +119,17 @@ class ReadModelChanges:
         self.changed.setdefault(type(row), {})[row.pk] = row
         self.changed_fields.setdefault(type(row), set()).update(fields)
 
+    def table(self, model: type[models.Model]) -> type[models.Model]:
+        """The model whose table holds model's rows here (rows read there are of that model)."""
+        return self.tables.get(model, model)
+
     def write(self) -> None:
         for model, rows in self.added.items():
-            insert_rows(model, rows)
+            insert_rows(self.table(model), rows)
         for model, changed in self.changed.items():
-            insert_rows(model, list(changed.values()), update_fields=sorted(self.changed_fields[model]))
+            insert_rows(
+                self.table(model), list(changed.values()), update_fields=sorted(self.changed_fields[model])
+            )
 
 
 class ReadModelProjection(ProcessApplication):
@@ -90,12 +142,16 @@ class ReadModelProjection(ProcessApplication):
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
         self._changes: ReadModelChanges | None = None
+        # The one place that redirects this projection's tables: a rebuild maps each of
+        # read_models to its shadow_model, so that the live tables stay whole for pages
+        # (and for the live projection) until the rebuilt rows are complete.
+        self.tables: dict[type[models.Model], type[models.Model]] = {}
 
     @property
     def changes(self) -> ReadModelChanges:
         """The rows of the transaction in progress."""
         if in_batch(self.name):
-            return before_batch_commits(self.name, ReadModelChanges)
+            return before_batch_commits(self.name, lambda: ReadModelChanges(self.tables))
         assert self._changes is not None, "read models change only while processing an event"
         return self._changes
 
@@ -111,14 +167,9 @@ class ReadModelProjection(ProcessApplication):
             # First of all: every writer of these tables (this, a second worker,
             # a rebuild) takes the same lock first, so none can deadlock another.
             serialise_inserts(self.name, None)
-            self._changes = ReadModelChanges()
+            self._changes = ReadModelChanges(self.tables)
             try:
                 super().process_event(domain_event, tracking)
                 self._changes.write()
             finally:
                 self._changes = None
-
-    def clear(self) -> None:
-        """Empties this projection's tables (inside the caller's transaction)."""
-        for model in self.read_models:
-            model.objects.all().delete()

@@ -2,14 +2,20 @@
 
 Each pass runs the tests that use the database of that pass. Tests that need no
 database (marked in_memory) run once, in the SQLite pass; tests that need one
-particular server (marked mariadb or postgresql) run in that server's pass.
+particular database (marked sqlite, mariadb or postgresql) run in that database's pass.
 A pass whose database cannot be reached fails: nothing is skipped quietly.
 """
 
 import pytest
 from django.conf import settings
 
-PASS_MARKERS = {"in_memory": "sqlite", "browser": "sqlite", "mariadb": "mysql", "postgresql": "postgresql"}
+PASS_MARKERS = {
+    "sqlite": "sqlite",
+    "in_memory": "sqlite",
+    "browser": "sqlite",
+    "mariadb": "mysql",
+    "postgresql": "postgresql",
+}
 EXCLUDING_MARKERS = {"not_postgresql": "postgresql"}
 
 
