@@ -1,11 +1,11 @@
 from uuid import UUID
 
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import AccountSummary, LedgerEntry
+from accounts.selectors import with_accounts
 from bankproject.admin import ReadOnlyAdmin
 from bankproject.audit import event_history
 from bankproject.system import persistence_env
@@ -32,15 +32,7 @@ class StatusFilter(admin.SimpleListFilter):
 def with_account_links(queryset, *fields):
     """Annotates each row with the number and admin pk of the accounts its fields name,
     in the page's one query (a ModelAdmin is shared by all requests: nothing is kept on it)."""
-    for field in fields:
-        account = AccountSummary.objects.filter(account_id=OuterRef(field))
-        queryset = queryset.annotate(
-            **{
-                f"{field}_number": Subquery(account.values("number")[:1]),
-                f"{field}_pk": Subquery(account.values("pk")[:1]),
-            }
-        )
-    return queryset
+    return with_accounts(queryset, fields, number="number", pk="pk")
 
 
 def account_link(obj, field):

@@ -32,14 +32,19 @@ from sagas.domain import SAGA_REQUESTS, Saga, TransferFundsSaga
 ACCOUNT_SNAPSHOT_INTERVAL = 100
 
 
-class BankAccountApplication(Application):
-    """What every application that holds BankAccount aggregates can do directly."""
-
-    snapshotting_intervals = {BankAccount: ACCOUNT_SNAPSHOT_INTERVAL}
+class TransactionErrorsInEvents:
+    """For an application (or projection) whose events carry transaction errors:
+    their transcodings are registered."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transaction_errors(transcoder)
+
+
+class BankAccountApplication(TransactionErrorsInEvents, Application):
+    """What every application that holds BankAccount aggregates can do directly."""
+
+    snapshotting_intervals = {BankAccount: ACCOUNT_SNAPSHOT_INTERVAL}
 
     def create_account(self, full_name: str = "", email_address: str = "") -> UUID:
         account = BankAccount(

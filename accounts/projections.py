@@ -8,10 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, LRUCache, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
-from accounts.domain import BankAccount, register_transaction_errors
+from accounts.application import TransactionErrorsInEvents
+from accounts.domain import BankAccount
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from bankproject.projections import ReadModelProjection
 from sagas.application import Sagas
@@ -41,7 +41,7 @@ def is_valid_account_number(number: str) -> bool:
     )
 
 
-class AccountsProjection(ReadModelProjection):
+class AccountsProjection(TransactionErrorsInEvents, ReadModelProjection):
     name = "AccountsProjection"
     read_models = (LedgerEntry, AccountSummary, BankTotals)
     topics = tuple(
@@ -73,10 +73,6 @@ class AccountsProjection(ReadModelProjection):
         for stored_event in self.sagas.recorder.select_first_events(not_kept):
             started = self.sagas.mapper.to_domain_event(stored_event)
             self.started_sagas.put(started.originator_id, started.mutate(None))
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_transaction_errors(transcoder)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:

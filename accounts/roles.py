@@ -27,32 +27,32 @@ def can_read(user) -> bool:
     )
 
 
-def bank_staff_only(view):
-    """A page to read: tellers, auditors and staff may see it; only tellers may POST to it."""
+def only(may_see, refusal: str, may_post=None, post_refusal: str = ""):
+    """A view decorator: a login that may_see may see the page, and POST to it
+    unless may_post says otherwise; anyone else is refused with the reason."""
 
-    @login_required
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not can_read(request.user):
-            raise PermissionDenied("Only the bank's tellers and auditors can see this.")
-        if request.method == "POST" and not is_teller(request.user):
-            raise PermissionDenied("Only tellers can submit requests.")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not may_see(request.user):
+                raise PermissionDenied(refusal)
+            if request.method == "POST" and may_post is not None and not may_post(request.user):
+                raise PermissionDenied(post_refusal)
+            return view(request, *args, **kwargs)
 
-    return guarded
+        return guarded
+
+    return decorator
 
 
-def tellers_only(view):
-    """A request form: only tellers may see it or send it."""
-
-    @login_required
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not is_teller(request.user):
-            raise PermissionDenied("Only tellers can make requests.")
-        return view(request, *args, **kwargs)
-
-    return guarded
+STAFF_ONLY = "Only the bank's tellers and auditors can see this."
+# A page to read: tellers, auditors and staff may see it; only tellers may POST to it.
+bank_staff_only = only(
+    can_read, STAFF_ONLY, may_post=is_teller, post_refusal="Only tellers can submit requests."
+)
+# A request form: only tellers may see it or send it.
+tellers_only = only(is_teller, "Only tellers can make requests.")
 
 
 def role(request) -> dict:

@@ -87,14 +87,17 @@ def start_of(day: date) -> datetime:
 def with_account_names(rows, *fields):
     """Annotates each row with the number and owner of the accounts its fields name, in
     the page's one query: `<field>_number` and `<field>_name`."""
+    return with_accounts(rows, fields, number="number", name="full_name")
+
+
+def with_accounts(rows, fields, **columns):
+    """Annotates each row, for each of its fields that names an account, with that
+    account's columns (`<field>_<name>` for each name=column), in the page's one query."""
     from django.db.models import OuterRef, Subquery
 
     for field in fields:
         account = AccountSummary.objects.filter(account_id=OuterRef(field))
         rows = rows.annotate(
-            **{
-                f"{field}_number": Subquery(account.values("number")[:1]),
-                f"{field}_name": Subquery(account.values("full_name")[:1]),
-            }
+            **{f"{field}_{name}": Subquery(account.values(column)[:1]) for name, column in columns.items()}
         )
     return rows

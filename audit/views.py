@@ -1,10 +1,7 @@
 """Auditors' pages: an account as at a moment, verifications of the books, and their exports."""
 
 import csv
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,26 +9,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccountSummary
-from accounts.roles import can_read
+from accounts.roles import STAFF_ONLY, can_read, only
 from audit import exports
 from audit.forms import AsAtForm
 from audit.models import LedgerVerification
 from audit.selectors import account_as_at
 from audit.verification import CHECKS
 
-
-def bank_staff(view):
-    """Tellers, auditors and staff. Unlike the teller pages' guard, auditors may POST
-    here: asking for a verification changes no account."""
-
-    @login_required
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not can_read(request.user):
-            raise PermissionDenied("Only the bank's tellers and auditors can see this.")
-        return view(request, *args, **kwargs)
-
-    return guarded
+# Tellers, auditors and staff. Unlike the teller pages' guard, auditors may POST
+# here: asking for a verification changes no account.
+bank_staff = only(can_read, STAFF_ONLY)
 
 
 @bank_staff

@@ -8,9 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
+from accounts.application import TransactionErrorsInEvents
 from accounts.domain import (
     BankAccount,
     RejectedTransaction,
@@ -19,7 +20,6 @@ from accounts.domain import (
     parse_email_address,
     parse_full_name,
     parse_overdraft_limit,
-    register_transaction_errors,
 )
 from sagas.domain import (
     CloseAccount,
@@ -157,14 +157,10 @@ class Commands(Application):
         return command.id
 
 
-class Sagas(ProcessApplication):
+class Sagas(TransactionErrorsInEvents, ProcessApplication):
     """Starts a saga for each command and moves it on with each answer from Accounts."""
 
     name = "Sagas"
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_transaction_errors(transcoder)
 
     def get_saga(self, saga_id: UUID, *, copy: bool = True) -> Saga:
         """The saga, as recorded (copy: see BankAccountApplication.get_account)."""
@@ -183,26 +179,17 @@ class Sagas(ProcessApplication):
     @policy.register(BankAccount.TransactionAppended)
     @policy.register(BankAccount.OverdraftLimitSet)
     @policy.register(BankAccount.Closed)
-    def _(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
-        self.record_answer(processing_event, domain_event.transaction_id, domain_event.originator_id)
+    def _(self, event: Any, processing_event: ProcessingEvent) -> None:
+        self.record_answer(processing_event, event.transaction_id, event.originator_id)
 
     @policy.register(BankAccount.ErrorRecorded)
-    def _(self, domain_event: BankAccount.ErrorRecorded, processing_event: ProcessingEvent) -> None:
-        self.record_answer(
-            processing_event,
-            domain_event.transaction_id,
-            domain_event.originator_id,
-            domain_event.error,
-        )
+    def _(self, event: BankAccount.ErrorRecorded, processing_event: ProcessingEvent) -> None:
+        self.record_answer(processing_event, event.transaction_id, event.originator_id, event.error)
 
     @policy.register(RejectedTransaction.Recorded)
-    def _(self, domain_event: RejectedTransaction.Recorded, processing_event: ProcessingEvent) -> None:
-        self.record_answer(
-            processing_event,
-            domain_event.transaction_id,
-            domain_event.account_id,
-            domain_event.error,
-        )
+    def _(self, event: RejectedTransaction.Recorded, processing_event: ProcessingEvent) -> None:
+        """A request about an account that does not exist."""
+        self.record_answer(processing_event, event.transaction_id, event.account_id, event.error)
 
     def record_answer(
         self,

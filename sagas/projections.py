@@ -6,9 +6,9 @@ from functools import singledispatchmethod
 from typing import Any
 
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
+from accounts.application import TransactionErrorsInEvents
 from accounts.domain import (
     MAXIMUM_BALANCE,
     AccountClosedError,
@@ -17,7 +17,6 @@ from accounts.domain import (
     BalanceNotZeroError,
     InsufficientFundsError,
     TransactionError,
-    register_transaction_errors,
 )
 from accounts.templatetags.bank import money
 from bankproject.projections import ReadModelProjection
@@ -58,7 +57,7 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
     return f"Refused: {error}"
 
 
-class SagasProjection(ReadModelProjection):
+class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
     name = "SagasProjection"
     read_models = (SagaSummary,)
     # Only what changes a row: a saga's requests to Accounts are not read at all.
@@ -71,10 +70,6 @@ class SagasProjection(ReadModelProjection):
 
     def prefetch(self, domain_events: list[Any]) -> None:
         self.changes.prefetch(SagaSummary, "saga_id", {event.originator_id for event in domain_events})
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_transaction_errors(transcoder)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:

@@ -13,16 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sagas.domain import (
-    CloseAccount,
-    Command,
-    DepositFunds,
-    OpenAccount,
-    Saga,
-    SetOverdraftLimit,
-    TransferFunds,
-    WithdrawFunds,
-)
+from sagas import domain
+from sagas.domain import Command, Saga
 
 
 @dataclass(frozen=True)
@@ -50,14 +42,19 @@ class KindOfRequest:
 
 
 REQUESTS = (
-    KindOfRequest("open account", "open account", OpenAccount, "open_account", account="id"),
+    KindOfRequest("open account", "open account", domain.OpenAccount, "open_account", account="id"),
     KindOfRequest(
-        "deposit", "deposit", DepositFunds, "deposit_funds", account="credit_account_id", amount="amount"
+        "deposit",
+        "deposit",
+        domain.DepositFunds,
+        "deposit_funds",
+        account="credit_account_id",
+        amount="amount",
     ),
     KindOfRequest(
         "withdrawal",
         "withdrawal",
-        WithdrawFunds,
+        domain.WithdrawFunds,
         "withdraw_funds",
         account="debit_account_id",
         amount="amount",
@@ -65,7 +62,7 @@ REQUESTS = (
     KindOfRequest(
         "transfer",
         "transfer",
-        TransferFunds,
+        domain.TransferFunds,
         "transfer_funds",
         account="debit_account_id",
         to_account="credit_account_id",
@@ -74,12 +71,14 @@ REQUESTS = (
     KindOfRequest(
         "overdraft limit",
         "set overdraft limit",
-        SetOverdraftLimit,
+        domain.SetOverdraftLimit,
         "set_overdraft_limit",
         account="account_id",
         amount="overdraft_limit",
     ),
-    KindOfRequest("close account", "close account", CloseAccount, "close_account", account="account_id"),
+    KindOfRequest(
+        "close account", "close account", domain.CloseAccount, "close_account", account="account_id"
+    ),
 )
 
 _BY_CLASS = {cls: kind for kind in REQUESTS for cls in (kind.command, kind.saga)}

@@ -75,23 +75,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"Processed {count} notifications.")
                 return
             logger.info("running %s in threads", ", ".join(worker.names))
-            worker.start()
-            try:
-                died = worker.wait(lambda: bool(signals))
-            finally:
-                self.log_signal(signals)
-                verifications_stopping.set()
-                worker.stop()
         else:
-            system_runner = make_runner(runner, "django", names=apps, poll_interval=poll_interval)
+            worker = make_runner(runner, "django", names=apps, poll_interval=poll_interval)
             logger.info("running %s with the %s runner", ", ".join(apps or system.followers), runner)
-            system_runner.start()
-            try:
-                died = system_runner.wait(lambda: bool(signals))
-            finally:
-                self.log_signal(signals)
-                verifications_stopping.set()
-                system_runner.stop()
+        worker.start()
+        try:
+            died = worker.wait(lambda: bool(signals))
+        finally:
+            self.log_signal(signals)
+            verifications_stopping.set()
+            worker.stop()
         if died:
             # A supervisor (systemd, a container runtime) restarts a worker that exits non-zero.
             logger.critical("stopped: %s", died)
