@@ -198,6 +198,11 @@ def start_ray() -> None:
     else:
         # address="local": a Ray of its own, never one that another process here started.
         ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+        # Ray's agents would outlive this process by a minute if it were killed (see there).
+        from bankproject.childprocess import end_with_this_process
+
+        node = ray._private.worker.global_worker.node
+        end_with_this_process([process.pid for _, process in node.live_processes()])
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, sigterm_handler)
 

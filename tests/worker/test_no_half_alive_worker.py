@@ -75,3 +75,41 @@ def test_children_of_the_processes_runner_end_when_its_parent_is_killed(bank, st
     worker.kill()
     wait_until(lambda: not any(alive(child) for child in children), timeout=10, message="no child left")
     assert os.getpid() not in children
+
+
+def descendants_of(pid):
+    """The ids of the living processes below pid, children first."""
+    found, parents = [], [pid]
+    while parents:
+        children = [child for parent in parents for child in children_of(parent)]
+        found.extend(children)
+        parents = children
+    return found
+
+
+def command_line(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return "(gone)"
+
+
+@pytest.mark.not_postgresql
+def test_the_private_ray_of_a_killed_ray_worker_ends_with_it(bank, start_worker):
+    """Ray's own processes (gcs_server, raylet, the dashboard and runtime-env agents, the
+    actors' workers, the log monitor) end when the worker that started them is killed."""
+    worker = start_worker("--runner", "ray")
+    account = bank.commands.open_account("Alice")
+    wait_until_final(bank.sagas, [account], timeout=90)
+    ray_processes = descendants_of(worker.process.pid)
+    names = " ".join(command_line(pid) for pid in ray_processes)
+    for name in ("gcs_server", "raylet", "ray::DashboardAgent", "ray::RuntimeEnvAgent", "ApplicationActor"):
+        assert name in names, f"no {name} among the worker's processes: {names}"
+    worker.kill()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in ray_processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = {pid: command_line(pid) for pid in ray_processes if alive(pid)}
+    for pid in left:  # not to leave them to the next tests
+        os.kill(pid, signal.SIGKILL)
+    assert left == {}, "Ray processes left 10 s after the worker was killed"
