@@ -4,7 +4,6 @@ that a supervisor restarts it; children of the processes runner die with their p
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +12,7 @@ from django.core.management.base import CommandError
 from accounts.application import Accounts
 from tests.system.workload import wait_until_final
 from tests.worker.conftest import wait_until
+from tests.worker.processes import alive, children_of, command_line, descendants_of
 
 
 class FollowerThreadKilled(BaseException):
@@ -41,30 +41,6 @@ def test_a_follower_thread_that_dies_ends_the_worker_with_a_non_zero_exit(bank, 
     assert time.monotonic() - started < 60
 
 
-def children_of(pid):
-    """The ids of the living (not zombie) processes whose parent is pid."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, parent = stat.rsplit(")", 1)[1].split()[:2]
-        if int(parent) == pid and state != "Z":
-            children.append(int(entry.name))
-    return children
-
-
-def alive(pid):
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.not_postgresql
 def test_children_of_the_processes_runner_end_when_its_parent_is_killed(bank, start_worker):
     worker = start_worker("--runner", "processes")
@@ -75,23 +51,6 @@ def test_children_of_the_processes_runner_end_when_its_parent_is_killed(bank, st
     worker.kill()
     wait_until(lambda: not any(alive(child) for child in children), timeout=10, message="no child left")
     assert os.getpid() not in children
-
-
-def descendants_of(pid):
-    """The ids of the living processes below pid, children first."""
-    found, parents = [], [pid]
-    while parents:
-        children = [child for parent in parents for child in children_of(parent)]
-        found.extend(children)
-        parents = children
-    return found
-
-
-def command_line(pid):
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        return "(gone)"
 
 
 @pytest.mark.not_postgresql
