@@ -107,12 +107,11 @@ def _below(roots: set[int]) -> set[int]:
 def _watch(parent_pid: int, roots: set[int], interval: float = 0.5) -> None:
     """The watcher's body (see end_with_this_process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    noted: dict[int, str] = {}
+    noted = {pid: started for pid in roots if (started := _started(pid)) is not None}
     while not parent_is_gone(parent_pid):
-        for pid in _below(roots | noted.keys()):
-            started = _started(pid)
-            if started is not None:
-                noted[pid] = started
+        # Followed by id only while the id is still that process's (ids are reused).
+        same = {pid for pid, started in noted.items() if _started(pid) == started}
+        noted = {pid: started for pid in _below(same) if (started := _started(pid)) is not None}
         time.sleep(interval)
     for pid, started in noted.items():
         if _started(pid) == started:
