@@ -1,11 +1,15 @@
-"""Starting Django in a child process (a spawned worker or a Ray actor)."""
+"""Starting Django in a child process (a spawned worker or a Ray actor), and ending
+children with their parent."""
 
 from __future__ import annotations
 
 import ctypes
 import os
 import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -54,3 +58,68 @@ def die_with_parent(parent_pid: int) -> None:
 def parent_is_gone(parent_pid: int) -> bool:
     """Whether the process that started this one has died (its orphans are adopted)."""
     return os.getppid() != parent_pid
+
+
+def end_with_this_process(root_pids: list[int]) -> None:
+    """Makes the given processes and every process below them end when this one dies,
+    however it dies (SIGKILL included).
+
+    For a private Ray: Ray ties gcs_server and the raylet to the process that starts
+    them (PR_SET_PDEATHSIG), and the actors' workers end with the raylet; but its
+    dashboard and runtime-env agents, children of the raylet, on seeing the raylet die
+    first try to report its death to gcs_server, which died with it, and wait up to 60 s
+    for that before they exit. A watcher of our own, outside Ray's tree, notes the trees
+    below the roots while this process lives and kills what is left of them when it dies.
+    """
+    subprocess.Popen(
+        [sys.executable, "-m", "bankproject.childprocess", str(os.getpid()), *map(str, root_pids)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in a terminal does not reach it: it outlives the rest
+    )
+
+
+def _started(pid: int) -> str | None:
+    """A process's start time (told apart from a later process given the same id), if it lives."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _below(roots: set[int]) -> set[int]:
+    """The roots that live and every process below them, read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found = roots & parents.keys()
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _watch(parent_pid: int, roots: set[int], interval: float = 0.5) -> None:
+    """The watcher's body (see end_with_this_process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    noted = {pid: started for pid in roots if (started := _started(pid)) is not None}
+    while not parent_is_gone(parent_pid):
+        # Followed by id only while the id is still that process's (ids are reused).
+        same = {pid for pid, started in noted.items() if _started(pid) == started}
+        noted = {pid: started for pid in _below(same) if (started := _started(pid)) is not None}
+        time.sleep(interval)
+    for pid, started in noted.items():
+        if _started(pid) == started:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    _watch(int(sys.argv[1]), {int(pid) for pid in sys.argv[2:]})

@@ -176,13 +176,16 @@ def start_ray() -> None:
     Otherwise starts a local Ray that touches nothing but 127.0.0.1: on Linux, Ray
     replaces a loopback node address with the machine's network address and binds
     to all interfaces unless these two variables are set before it starts, and the
-    dashboard and usage reporting would open more listeners and connections.
+    dashboard and usage reporting would open more listeners and connections. A
+    cluster on 127.0.0.1 (all its nodes on this machine) is joined the same way:
+    Ray would otherwise look for it at the machine's network address.
     """
     cluster = os.environ.get("RAY_ADDRESS")
-    if not cluster:
+    if not cluster or cluster.rsplit(":", 1)[0] in ("127.0.0.1", "localhost"):
         # Read by Ray when it is imported and when it starts its servers.
         os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if not cluster:
         # Local workers inherit this process's environment: they find the project here.
         paths = [PROJECT_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
@@ -194,12 +197,33 @@ def start_ray() -> None:
     # the worker's own handler (stop between notifications, exit 0) is put back.
     sigterm_handler = signal.getsignal(signal.SIGTERM)
     if cluster:
-        ray.init(address=cluster, runtime_env={"working_dir": PROJECT_DIR})
+        ray.init(address=cluster, runtime_env=cluster_runtime_env())
     else:
         # address="local": a Ray of its own, never one that another process here started.
         ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+        # Ray's agents would outlive this process by a minute if it were killed (see there).
+        from bankproject.childprocess import end_with_this_process
+
+        node = ray._private.worker.global_worker.node
+        end_with_this_process([process.pid for _, process in node.live_processes()])
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, sigterm_handler)
+
+
+# What the project directory holds that its actors do not need (Ray ships at most 100 MiB).
+NOT_SHIPPED = [".git", ".venv", "venv", "var", "__pycache__", ".*_cache", "benchmarks/results"]
+
+
+def cluster_runtime_env() -> dict[str, Any]:
+    """How the actors on a Ray cluster get the project: its code (uploaded from here) and
+    this process's bank and Django settings (DATABASE_URL, DJANGO_…, BANK_…), so that the
+    cluster's nodes need nothing but Python with the requirements installed."""
+    settings = {
+        name: value
+        for name, value in os.environ.items()
+        if name == "DATABASE_URL" or name.startswith(("DJANGO_", "BANK_"))
+    }
+    return {"working_dir": PROJECT_DIR, "excludes": NOT_SHIPPED, "env_vars": settings}
 
 
 class ApplicationActor:
@@ -405,7 +429,8 @@ class RayRunner(PullingRunner):
         settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "bankproject.settings")
         remote_actor = ray.remote(ApplicationActor)
         for name in self.names:
-            self.actors[name] = remote_actor.options(max_concurrency=4).remote(
+            # SPREAD: on a cluster, the applications go to different nodes as far as they go.
+            self.actors[name] = remote_actor.options(max_concurrency=4, scheduling_strategy="SPREAD").remote(
                 self.system, self.env_dict, name, settings_module, database, self.poll_interval
             )
         ray.get([actor.connect.remote(self.actors) for actor in self.actors.values()])

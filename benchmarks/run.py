@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -113,11 +114,32 @@ LAYOUTS = {
     "threads": [["--runner", "threads"]],
     "processes": [["--runner", "processes"]],
     "ray": [["--runner", "ray"]],
+    # The Ray runner joined (RAY_ADDRESS) to a Ray cluster of two nodes on this machine.
+    "ray-cluster": [["--runner", "ray"]],
 }
 
 
-def start_workers(layout: str) -> list[subprocess.Popen]:
+def start_ray_cluster() -> tuple[subprocess.Popen, str]:
+    """bankproject.raycluster (a head node and a second node, on 127.0.0.1), and its address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cluster = subprocess.Popen(
+        [sys.executable, "-m", "bankproject.raycluster", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    for line in cluster.stdout:
+        if line.startswith("RAY_ADDRESS="):
+            return cluster, line.strip().split("=", 1)[1]
+    raise RuntimeError(f"the Ray cluster did not start (exit code {cluster.wait()})")
+
+
+def start_workers(layout: str, ray_address: str | None = None) -> list[subprocess.Popen]:
     env = {**os.environ, "BANK_LOG_LEVEL": "WARNING"}
+    if ray_address:
+        env["RAY_ADDRESS"] = ray_address
     return [
         subprocess.Popen(
             [sys.executable, "manage.py", "runsystem", *args, "--poll-interval", "0.05"],
@@ -389,8 +411,9 @@ def main() -> None:
     }
     figures["db_commits_per_s"] = db_commits_per_s(3)
     figures["saves_per_s"] = saves_per_s(3)
-    workers = start_workers(args.layout)
-    meter = WorkMeter(workers)
+    cluster, ray_address = start_ray_cluster() if args.layout == "ray-cluster" else (None, None)
+    workers = start_workers(args.layout, ray_address)
+    meter = WorkMeter(workers + ([cluster] if cluster else []))  # the actors run in the cluster's nodes
     try:
         figures["transfers_per_s"] = transfers_per_s(size["accounts"], size["transfers"], meter)
         figures.update(meter.per(size["transfers"]))
@@ -400,6 +423,9 @@ def main() -> None:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=30)
+        if cluster:
+            cluster.terminate()
+            cluster.wait(timeout=60)
     figures["p99_ms"] = figures["latency_ms"]["p99_ms"]
     figures.update(verify_events_per_s())  # before the page figures add rows that no event made
     figures["transfers_per_db_commit"] = round(figures["transfers_per_s"] / figures["db_commits_per_s"], 3)

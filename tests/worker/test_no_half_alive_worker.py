@@ -4,7 +4,6 @@ that a supervisor restarts it; children of the processes runner die with their p
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +12,7 @@ from django.core.management.base import CommandError
 from accounts.application import Accounts
 from tests.system.workload import wait_until_final
 from tests.worker.conftest import wait_until
+from tests.worker.processes import alive, children_of, command_line, descendants_of
 
 
 class FollowerThreadKilled(BaseException):
@@ -41,30 +41,6 @@ def test_a_follower_thread_that_dies_ends_the_worker_with_a_non_zero_exit(bank, 
     assert time.monotonic() - started < 60
 
 
-def children_of(pid):
-    """The ids of the living (not zombie) processes whose parent is pid."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, parent = stat.rsplit(")", 1)[1].split()[:2]
-        if int(parent) == pid and state != "Z":
-            children.append(int(entry.name))
-    return children
-
-
-def alive(pid):
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.not_postgresql
 def test_children_of_the_processes_runner_end_when_its_parent_is_killed(bank, start_worker):
     worker = start_worker("--runner", "processes")
@@ -75,3 +51,24 @@ def test_children_of_the_processes_runner_end_when_its_parent_is_killed(bank, st
     worker.kill()
     wait_until(lambda: not any(alive(child) for child in children), timeout=10, message="no child left")
     assert os.getpid() not in children
+
+
+@pytest.mark.not_postgresql
+def test_the_private_ray_of_a_killed_ray_worker_ends_with_it(bank, start_worker):
+    """Ray's own processes (gcs_server, raylet, the dashboard and runtime-env agents, the
+    actors' workers, the log monitor) end when the worker that started them is killed."""
+    worker = start_worker("--runner", "ray")
+    account = bank.commands.open_account("Alice")
+    wait_until_final(bank.sagas, [account], timeout=90)
+    ray_processes = descendants_of(worker.process.pid)
+    names = " ".join(command_line(pid) for pid in ray_processes)
+    for name in ("gcs_server", "raylet", "ray::DashboardAgent", "ray::RuntimeEnvAgent", "ApplicationActor"):
+        assert name in names, f"no {name} among the worker's processes: {names}"
+    worker.kill()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in ray_processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = {pid: command_line(pid) for pid in ray_processes if alive(pid)}
+    for pid in left:  # not to leave them to the next tests
+        os.kill(pid, signal.SIGKILL)
+    assert left == {}, "Ray processes left 10 s after the worker was killed"
