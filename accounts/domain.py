@@ -1,4 +1,5 @@
-"""The bank account domain: the BankAccount aggregate, money rules and domain errors.
+"""The bank account domain: the BankAccount aggregate, the details a request may
+carry, and (from their own modules, named here too) money and the domain's errors.
 
 Nothing here knows about Django or databases.
 """
@@ -7,71 +8,71 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-MAXIMUM_AMOUNT = Decimal("1000000000.00")  # the most one deposit, withdrawal, transfer or limit may be
+from accounts.errors import (
+    TRANSACTION_ERRORS,
+    AccountClosedError,
+    AccountNotFoundError,
+    BalanceCeilingError,
+    BalanceNotZeroError,
+    InsufficientFundsError,
+    InvalidAmountError,
+    InvalidDetailsError,
+    SameAccountError,
+    TransactionError,
+    register_transaction_errors,
+    shown,
+)
+from accounts.money import (
+    CENT,
+    MAXIMUM_AMOUNT,
+    ZERO,
+    parse_amount,
+    parse_money,
+    parse_overdraft_limit,
+)
+
+# Named here for code that knows the domain as one module.
+__all__ = [
+    "CENT",
+    "MAXIMUM_AMOUNT",
+    "MAXIMUM_BALANCE",
+    "MAXIMUM_EMAIL_LENGTH",
+    "MAXIMUM_NAME_LENGTH",
+    "TRANSACTION_ERRORS",
+    "ZERO",
+    "AccountClosedError",
+    "AccountNotFoundError",
+    "BalanceCeilingError",
+    "BalanceNotZeroError",
+    "BankAccount",
+    "InsufficientFundsError",
+    "InvalidAmountError",
+    "InvalidDetailsError",
+    "RejectedTransaction",
+    "SameAccountError",
+    "TransactionError",
+    "check_text",
+    "parse_account_id",
+    "parse_amount",
+    "parse_email_address",
+    "parse_full_name",
+    "parse_money",
+    "parse_overdraft_limit",
+    "register_transaction_errors",
+]
+
 # The most an account may hold: a credit that would take a balance past it is
 # refused. Balance columns hold 9,999,999,999,999.99, so that refunds (never
 # refused: the money was the account's) still fit above the ceiling.
 MAXIMUM_BALANCE = Decimal("100000000000.00")
 MAXIMUM_NAME_LENGTH = 200  # as AccountSummary.full_name holds
 MAXIMUM_EMAIL_LENGTH = 254  # as AccountSummary.email_address holds (RFC 5321's path limit)
-
-
-class TransactionError(Exception):
-    """A request the bank refuses. Raised with one dict argument.
-
-    Two errors are equal when they have the same type and arguments, so that an
-    error that has been stored in an event and read back equals the original.
-    """
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.args == other.args  # type: ignore[union-attr]
-
-    def __hash__(self) -> int:
-        return hash((type(self), repr(self.args)))
-
-
-class AccountClosedError(TransactionError):
-    """The account is closed: it can be read but no longer changed."""
-
-
-class InsufficientFundsError(TransactionError):
-    """The debit would take the balance below minus the overdraft limit."""
-
-
-class AccountNotFoundError(TransactionError):
-    """No account has this id."""
-
-
-class InvalidAmountError(TransactionError, ValueError):
-    """The amount is not a positive number of pounds and pence within the bank's range."""
-
-
-class SameAccountError(TransactionError):
-    """A transfer's debit and credit accounts are the same account."""
-
-
-class BalanceCeilingError(TransactionError):
-    """The credit would take the balance above MAXIMUM_BALANCE."""
-
-
-class BalanceNotZeroError(TransactionError):
-    """A close request for an account that holds or owes money (its balance is in the error)."""
-
-
-class InvalidDetailsError(TransactionError, ValueError):
-    """A request's details that the bank cannot record: a name too long, an address
-    that is not an e-mail address, an empty request id. Raised when the request is
-    made, never stored."""
 
 
 def check_text(field: str, value: Any, longest: int, *, required: bool = False) -> str:
@@ -117,88 +118,6 @@ def parse_account_id(value: Any) -> UUID:
         return UUID(value) if isinstance(value, str) else UUID(str(value))
     except (ValueError, TypeError, AttributeError):
         raise AccountNotFoundError({"account_id": shown(value)}) from None
-
-
-# Money as typed, read strictly: ASCII digits, grouped in threes by commas or not
-# at all, then a point and one or two digits for pence, or nothing.
-MONEY_GRAMMAR = re.compile(r"(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.[0-9]{1,2})?")
-# A comma used as the decimal mark, as in 2,50 or 1.000,50.
-DECIMAL_COMMA = re.compile(r"(?P<pounds>[0-9][0-9.]*),(?P<pence>[0-9]{1,2})")
-LONGEST_AMOUNT_TEXT = 40  # far longer than any amount the bank can hold, typed with separators
-
-
-def shown(value: Any) -> str:
-    """The value as an error shows it: short, whatever it is (str() of a huge int raises)."""
-    try:
-        text = str(value)
-    except ValueError:
-        return "a number too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def parse_money(value: Any, *, positive: bool) -> Decimal:
-    """Returns value as a two-place Decimal, or raises InvalidAmountError.
-
-    Text must follow the money grammar (MONEY_GRAMMAR): "25", "25.50",
-    "1,250.00"; no signs, exponents, spaces, underscores or other digits than
-    ASCII. Decimal and int values must be finite and exact to the penny; floats
-    (which cannot hold money exactly) and booleans are refused. Values above
-    MAXIMUM_AMOUNT and negative values are refused; with positive=True also zero.
-    The result is normalised: two places, and never -0.00.
-    """
-
-    def invalid(reason: str) -> InvalidAmountError:
-        return InvalidAmountError({"amount": shown(value), "reason": reason})
-
-    if isinstance(value, (bool, float)):
-        raise invalid("not an exact decimal number")
-    if isinstance(value, str):
-        amount = read_money_text(value, invalid, positive=positive)
-    elif isinstance(value, (Decimal, int)):
-        amount = Decimal(value)
-        if not amount.is_finite():
-            raise invalid("not a number")
-    else:
-        raise invalid("not a number")
-    if amount > MAXIMUM_AMOUNT:
-        raise invalid("more than 1,000,000,000.00")
-    if amount < ZERO or (positive and amount == ZERO):
-        raise invalid("must be more than zero" if positive else "must not be negative")
-    rounded = amount.quantize(CENT)
-    if rounded != amount:
-        raise invalid("more than two decimal places")
-    return rounded + ZERO  # adding zero turns -0.00 into 0.00
-
-
-def read_money_text(text: str, invalid: Callable[[str], InvalidAmountError], *, positive: bool) -> Decimal:
-    """The amount that text names under the money grammar, or the reason it names none."""
-    if len(text) > LONGEST_AMOUNT_TEXT:
-        raise invalid("too long to be an amount")
-    if MONEY_GRAMMAR.fullmatch(text):
-        return Decimal(text.replace(",", ""))
-    decimal_comma = DECIMAL_COMMA.fullmatch(text)
-    if decimal_comma:
-        pounds = decimal_comma["pounds"].replace(".", "")
-        raise invalid(f"use a point for pence: {pounds}.{decimal_comma['pence']:0<2}")
-    if text[:1] == "-" and MONEY_GRAMMAR.fullmatch(text[1:]):
-        raise invalid("must be more than zero" if positive else "must not be negative")
-    if text[:1] == "+" and MONEY_GRAMMAR.fullmatch(text[1:]):
-        raise invalid("has a sign")
-    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
-        raise invalid("more than two decimal places")
-    if re.fullmatch(r"[0-9,]+(?:\.[0-9]{1,2})?", text) and "," in text:
-        raise invalid("commas only between groups of three digits, as in 1,250.00")
-    raise invalid("not a number")
-
-
-def parse_amount(value: Any) -> Decimal:
-    """The amount of a deposit, withdrawal or transfer: above zero."""
-    return parse_money(value, positive=True)
-
-
-def parse_overdraft_limit(value: Any) -> Decimal:
-    """An overdraft limit: zero or more."""
-    return parse_money(value, positive=False)
 
 
 class BankAccount(Aggregate):
@@ -308,38 +227,3 @@ class RejectedTransaction(Aggregate):
         self.transaction_id = transaction_id
         self.account_id = account_id
         self.error = error
-
-
-TRANSACTION_ERRORS: tuple[type[TransactionError], ...] = (
-    TransactionError,
-    AccountClosedError,
-    InsufficientFundsError,
-    AccountNotFoundError,
-    InvalidAmountError,
-    SameAccountError,
-    BalanceCeilingError,
-    BalanceNotZeroError,
-)
-
-
-class TransactionErrorAsDict(Transcoding):
-    """Stores one TransactionError class as its dict argument.
-
-    eventsourcing's JSONTranscoder looks transcodings up by exact type, so each
-    error class gets its own instance (see register_transaction_errors).
-    """
-
-    def __init__(self, error_class: type[TransactionError]) -> None:
-        self.type = error_class
-        self.name = error_class.__name__
-
-    def encode(self, obj: TransactionError) -> Any:
-        return obj.args[0] if obj.args else {}
-
-    def decode(self, data: Any) -> TransactionError:
-        return self.type(data)
-
-
-def register_transaction_errors(transcoder: JSONTranscoder) -> None:
-    for error_class in TRANSACTION_ERRORS:
-        transcoder.register(TransactionErrorAsDict(error_class))

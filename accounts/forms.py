@@ -16,7 +16,7 @@ from accounts.domain import (
     parse_money,
 )
 from accounts.models import AccountSummary
-from accounts.projections import is_valid_account_number
+from accounts.numbers import is_valid_account_number
 from accounts.templatetags.bank import money
 from sagas.requests import KindOfRequest
 

@@ -14,7 +14,8 @@ from accounts.requestpages import ACCOUNT_BUTTONS, REQUEST_PAGES, RequestPage
 from accounts.roles import bank_staff_only, tellers_only
 from accounts.selectors import account_pages, sort_order, statement
 from bankproject.system import recorded_commands
-from sagas.domain import RequestConflictError, command_id_for
+from sagas.domain import RequestConflictError
+from sagas.requestids import command_id_for
 from sagas.selectors import earlier_same_movement, request_for, requests_about
 
 PAGE_SIZE = 25

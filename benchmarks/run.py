@@ -287,7 +287,7 @@ def page_ms(
     from django.utils import timezone
 
     from accounts.models import AccountSummary, BankTotals, LedgerEntry
-    from accounts.projections import account_number
+    from accounts.numbers import account_number
 
     now = timezone.now()
     start = 10_000_000

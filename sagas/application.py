@@ -30,11 +30,9 @@ from sagas.domain import (
     SetOverdraftLimit,
     TransferFunds,
     WithdrawFunds,
-    command_id_for,
-    parse_request_id,
-    parse_submitted_by,
     request_field_names,
 )
+from sagas.requestids import command_id_for, parse_request_id, parse_submitted_by
 
 # How each field a request may have is read and checked before it is recorded.
 FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {

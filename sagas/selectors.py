@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from sagas.domain import command_id_for
 from sagas.models import SagaSummary
+from sagas.requestids import command_id_for
 
 Status = SagaSummary.Status
 

@@ -17,7 +17,7 @@ from accounts.domain import (
     parse_email_address,
     parse_full_name,
 )
-from sagas.domain import parse_request_id, parse_submitted_by
+from sagas.requestids import parse_request_id, parse_submitted_by
 
 pytestmark = pytest.mark.in_memory
 

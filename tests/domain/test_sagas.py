@@ -9,8 +9,8 @@ from sagas.domain import (
     RequestConflictError,
     TransferFunds,
     TransferFundsSaga,
-    command_id_for,
 )
+from sagas.requestids import command_id_for
 
 pytestmark = pytest.mark.in_memory
 

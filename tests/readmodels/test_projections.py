@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 
 from accounts.models import AccountSummary, LedgerEntry
-from accounts.projections import account_number, is_valid_account_number
+from accounts.numbers import account_number, is_valid_account_number
 from bankproject.system import make_runner
 from sagas.models import SagaSummary
 from tests.system.conftest import Bank

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AccountSummary, LedgerEntry
-from accounts.projections import account_number
+from accounts.numbers import account_number
 from sagas.models import SagaSummary
 from tests.web.conftest import commands_recorded
 
