@@ -31,6 +31,23 @@ SYSTEM_ROWS = [
     row("ray", "django", pytest.mark.not_postgresql),
 ]
 
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked one_runner shows what does not depend on the runner (what Commands
+    refuses before anything is recorded; the domain's balance ceiling, a hundred
+    requests deep): it runs on the single runner of each store only."""
+    deselected = [
+        item
+        for item in items
+        if item.get_closest_marker("one_runner")
+        and getattr(item, "callspec", None)
+        and item.callspec.params.get("system_row", ("single",))[0] != "single"
+    ]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
 RUNNER_OPTIONS = {"processes": {"poll_interval": 0.05}, "ray": {"poll_interval": 0.05}}
 
 

@@ -53,6 +53,7 @@ def test_the_same_request_twice_is_one_deposit(bank, rid):
     assert bank.balance(account) == D("10.00")
 
 
+@pytest.mark.one_runner
 @pytest.mark.parametrize(
     "reuse",
     [

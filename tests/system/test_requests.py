@@ -176,6 +176,7 @@ def test_a_transfer_to_an_unknown_account_refunds_the_debit(bank):
     assert bank.balance(debit) == D("0.00")
 
 
+@pytest.mark.one_runner
 def test_commands_refuse_at_once_what_they_can_know_alone(bank):
     account = bank.open_account()
     recorded_before = bank.commands.recorder.max_notification_id()
@@ -224,6 +225,7 @@ def test_a_close_request_needs_a_zero_balance(bank):
     assert bank.balance(account) == D("0.00")
 
 
+@pytest.mark.one_runner
 def test_a_credit_past_the_balance_ceiling_is_refused_and_a_transfer_refunded(bank):
     rich, payer = bank.open_account(), bank.open_account()
     for _ in range(int(MAXIMUM_BALANCE / MAXIMUM_AMOUNT)):
@@ -250,6 +252,7 @@ NOT_RECORDABLE = {
 }
 
 
+@pytest.mark.one_runner
 @pytest.mark.parametrize("request_", NOT_RECORDABLE.values(), ids=NOT_RECORDABLE.keys())
 def test_details_that_could_not_be_recorded_are_refused_at_once(bank, request_):
     account = bank.open_account()
