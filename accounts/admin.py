@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from accounts.models import AccountSummary, LedgerEntry
 from accounts.selectors import with_accounts
 from bankproject.admin import ReadOnlyAdmin
-from bankproject.audit import event_history
 from bankproject.system import persistence_env
+from infrastructure.eventhistory import event_history
 from sagas.models import SagaSummary
 
 

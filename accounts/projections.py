@@ -13,7 +13,7 @@ from accounts.application import TransactionErrorsInEvents
 from accounts.domain import BankAccount
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.numbers import account_number, is_valid_account_number
-from bankproject.projections import ReadModelProjection
+from infrastructure.projections import ReadModelProjection
 from sagas.application import Sagas
 from sagas.domain import Saga, TransferFundsSaga
 

@@ -35,8 +35,8 @@ from accounts.domain import ZERO, BankAccount, RejectedTransaction
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.projections import account_number
 from audit.models import LedgerVerification
-from bankproject.models import ProjectionTrackingRecord
 from bankproject.system import persistence_env
+from infrastructure.models import ProjectionTrackingRecord
 from sagas.application import Commands, Sagas
 from sagas.domain import (
     Command,
@@ -254,7 +254,7 @@ class Verification:
 
     def read_positions(self) -> dict[tuple[str, str], int]:
         """The projections' positions, in their own table (kept apart from the money
-        path's tracking: see bankproject.models.ProjectionTrackingRecord)."""
+        path's tracking: see infrastructure.models.ProjectionTrackingRecord)."""
         return {
             (row["application_name"], row["upstream_application_name"]): row["position"]
             for row in ProjectionTrackingRecord.objects.filter(

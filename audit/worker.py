@@ -33,3 +33,9 @@ def verify_requests_until(stopping: threading.Event, interval: float) -> None:
                 logger.exception("a requested verification could not finish")
     finally:
         connection.close()
+
+
+def verify_requests_beside_the_worker(sender, stopping: threading.Event, **kwargs) -> None:
+    """runsystem's worker_starting receiver: verifications asked for from the dashboard
+    run in the worker, beside its followers, until it stops."""
+    start_verifying_requests(stopping)

@@ -10,8 +10,8 @@ from django.urls import path
 from django.utils import timezone
 
 from accounts.selectors import bank_totals
-from bankproject.status import follower_positions, follower_states, follower_troubles
 from bankproject.system import BankAccountSystem
+from infrastructure.status import follower_positions, follower_states, follower_troubles
 from sagas.selectors import hourly_requests, pending_count, recent_failures
 
 CHART_HEIGHT = 120

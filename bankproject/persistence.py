@@ -25,7 +25,7 @@ from django.utils import timezone
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing_django import factory, models, recorders
 
-from bankproject.models import EventInsertLock, ProjectionTrackingRecord
+from infrastructure.models import EventInsertLock, ProjectionTrackingRecord
 
 # Which table keeps a follower's tracking positions: eventsourcing-django's, or the
 # projections' own (set "TRACKING_RECORDS": "projections" in the application's env).

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "eventsourcing_django",
     "django_prometheus",
+    "infrastructure",
     "bankproject",
     "accounts",
     "sagas",
@@ -60,6 +61,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
 ]
+
+# The system the worker's commands (runsystem, rebuild_read_models, systemstatus) run:
+# a callable taking read_models that returns an eventsourcing System.
+BANK_SYSTEM = "bankproject.system.BankAccountSystem"
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

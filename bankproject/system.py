@@ -1,32 +1,26 @@
-"""How the bank's applications are put together, run and stored."""
+"""The bank's system: how its applications are put together; a runner for it; the
+web process's Commands."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-from eventsourcing.system import MultiThreadedRunner, Runner, SingleThreadedRunner, System
+from eventsourcing.system import Runner, System
 
 from accounts.application import Accounts
+from infrastructure.system import PERSISTENCE_MODULES, TRANSCODER, make_system_runner, persistence_env
 from sagas.application import Commands, Sagas
 
-PERSISTENCE_MODULES = {
-    "popo": "eventsourcing.popo",
-    "django": "bankproject.persistence:Factory",
-}
-# The same JSON as eventsourcing's JSONTranscoder writes, made faster (see the module).
-TRANSCODER = "bankproject.transcoding:OrjsonTranscoder"
-
-
-def persistence_env(persistence: str) -> dict[str, str]:
-    """The eventsourcing environment that stores events in memory ("popo") or
-    through Django's database ("django")."""
-    try:
-        module = PERSISTENCE_MODULES[persistence]
-    except KeyError:
-        msg = f"persistence must be one of {sorted(PERSISTENCE_MODULES)}, not {persistence!r}"
-        raise ValueError(msg) from None
-    return {"PERSISTENCE_MODULE": module, "TRANSCODER_TOPIC": TRANSCODER}
+# persistence_env and the persistence and transcoder topics are named here too, as before.
+__all__ = [
+    "PERSISTENCE_MODULES",
+    "TRANSCODER",
+    "BankAccountSystem",
+    "make_runner",
+    "persistence_env",
+    "recorded_commands",
+]
 
 
 class BankAccountSystem(System):
@@ -49,41 +43,18 @@ class BankAccountSystem(System):
         super().__init__(pipes=pipes)
 
 
-RUNNERS: dict[str, type[Runner[Any]]] = {
-    "single": SingleThreadedRunner,
-    "threads": MultiThreadedRunner,
-}
-
-
 def make_runner(
     runner: str = "threads",
     persistence: str = "django",
     env: dict[str, str] | None = None,
     **options: Any,
 ) -> Runner[Any]:
-    """An eventsourcing Runner over BankAccountSystem, not yet started.
-
-    On the Django database the system includes the read-model projections.
-
-    options go to the "processes" and "ray" runners: names (the applications to
-    run, default all) and poll_interval (seconds).
-    """
-    system = BankAccountSystem(read_models=persistence == "django")
-    env = {**persistence_env(persistence), **(env or {})}
-    if runner == "processes":
-        from bankproject.runners import ProcessRunner
-
-        return ProcessRunner(system, env, **options)
-    if runner == "ray":
-        from bankproject.runners import RayRunner
-
-        return RayRunner(system, env, **options)
-    try:
-        runner_class = RUNNERS[runner]
-    except KeyError:
-        msg = f"runner must be one of {sorted([*RUNNERS, 'processes', 'ray'])}, not {runner!r}"
-        raise ValueError(msg) from None
-    return runner_class(system, env=env)
+    """An eventsourcing Runner over BankAccountSystem, not yet started (see
+    infrastructure.system.make_system_runner). On the Django database the system
+    includes the read-model projections."""
+    return make_system_runner(
+        BankAccountSystem(read_models=persistence == "django"), runner, persistence, env, **options
+    )
 
 
 @functools.cache

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from bankproject.metrics import metrics_view
+from infrastructure.metrics import metrics_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="account_list"), name="home"),

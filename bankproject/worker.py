@@ -36,7 +36,7 @@ from eventsourcing.application import Application, Cache, LRUCache
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.system import Follower, Leader, RecordingEvent, RecordingEventReceiver, System
 
-from bankproject import metrics
+from infrastructure import metrics
 
 logger = logging.getLogger("bank.worker")
 
@@ -135,7 +135,7 @@ class FollowerLoop:
         self.probe = probe
         self.failures = 0  # in a row; 0 while all is well
         self.failing_since: datetime | None = None
-        # Where the follower's state is recorded for operators (bankproject.status.record_follower_state).
+        # Where the follower's state is recorded for operators (infrastructure.status.record_follower_state).
         self.record_state = record_state
         self.batch_notifications: list[Tracking] = []  # those processed in the batch in hand
         # The last notification of each leader to process (a rebuild replays what existed
@@ -151,7 +151,7 @@ class FollowerLoop:
         self.after_batch: list[Any] = []  # wakeups of followers, set once a batch commits
         self.in_hand: Tracking | None = None
         # A follower may read at once what a batch's events will need (see
-        # bankproject.projections.ReadModelProjection.prefetch).
+        # infrastructure.projections.ReadModelProjection.prefetch).
         self.prefetch: Callable[[list[Any]], None] | None = getattr(follower, "prefetch", None)
         # The tracking positions this loop saw at the end of its last batch; None
         # when unknown, as at the start and after a failed batch.
@@ -382,7 +382,7 @@ def database_reachable() -> bool:
 
 def recorded_state(*args: Any, **kwargs: Any) -> None:
     """Records a follower's state where systemstatus and the admin read it."""
-    from bankproject.status import record_follower_state
+    from infrastructure.status import record_follower_state
 
     record_follower_state(*args, **kwargs)
 

@@ -120,12 +120,12 @@ LAYOUTS = {
 
 
 def start_ray_cluster() -> tuple[subprocess.Popen, str]:
-    """bankproject.raycluster (a head node and a second node, on 127.0.0.1), and its address."""
+    """infrastructure.raycluster (a head node and a second node, on 127.0.0.1), and its address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     cluster = subprocess.Popen(
-        [sys.executable, "-m", "bankproject.raycluster", "--port", str(port)],
+        [sys.executable, "-m", "infrastructure.raycluster", "--port", str(port)],
         cwd=PROJECT_DIR,
         stdout=subprocess.PIPE,
         text=True,
@@ -220,8 +220,8 @@ class WorkMeter:
 
 
 def wait_until_settled(timeout: float = 3600) -> None:
-    from bankproject.status import follower_positions
     from bankproject.system import BankAccountSystem
+    from infrastructure.status import follower_positions
 
     system = BankAccountSystem(read_models=True)
     deadline = time.monotonic() + timeout

@@ -3,8 +3,8 @@ from django.contrib import admin
 from accounts.admin import account_link, account_numbers_named_in, with_account_links
 from accounts.models import LedgerEntry
 from bankproject.admin import ReadOnlyAdmin
-from bankproject.audit import event_history
 from bankproject.system import persistence_env
+from infrastructure.eventhistory import event_history
 from sagas.models import SagaSummary
 
 

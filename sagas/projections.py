@@ -19,7 +19,7 @@ from accounts.domain import (
     TransactionError,
 )
 from accounts.templatetags.bank import money
-from bankproject.projections import ReadModelProjection
+from infrastructure.projections import ReadModelProjection
 from sagas.domain import Command, Saga
 from sagas.models import SagaSummary
 from sagas.requests import REQUESTS, request_fields

@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-only-secret-key-not-for-production")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
-# Ray, if a test starts it, stays on 127.0.0.1 (see bankproject.runners.start_ray).
+# Ray, if a test starts it, stays on 127.0.0.1 (see infrastructure.runners.start_ray).
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 

@@ -11,7 +11,7 @@ from bankproject.system import persistence_env
 def test_persistence_env_selects_memory_or_the_django_database():
     assert persistence_env("popo")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
     assert persistence_env("django")["PERSISTENCE_MODULE"] == "bankproject.persistence:Factory"
-    assert persistence_env("django")["TRANSCODER_TOPIC"] == "bankproject.transcoding:OrjsonTranscoder"
+    assert persistence_env("django")["TRANSCODER_TOPIC"] == "infrastructure.transcoding:OrjsonTranscoder"
     with pytest.raises(ValueError, match="persistence must be one of"):
         persistence_env("postgres")
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bankproject.childprocess import database_settings
+from infrastructure.childprocess import database_settings
 from tests.worker.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)

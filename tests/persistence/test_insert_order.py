@@ -19,9 +19,9 @@ from eventsourcing.system import ProcessApplication
 from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
 from eventsourcing_django.recorders import DjangoApplicationRecorder
 
-from bankproject.childprocess import database_settings
 from bankproject.persistence import BankApplicationRecorder
 from bankproject.system import persistence_env
+from infrastructure.childprocess import database_settings
 from tests.persistence import writers
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.alone, pytest.mark.django_db(transaction=True)]

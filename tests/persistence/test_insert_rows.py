@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccountSummary
-from bankproject.models import EventInsertLock
 from bankproject.persistence import insert_rows
+from infrastructure.models import EventInsertLock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

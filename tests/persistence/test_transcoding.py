@@ -16,7 +16,7 @@ from accounts.domain import (
     RejectedTransaction,
 )
 from bankproject.system import persistence_env
-from bankproject.transcoding import OrjsonTranscoder
+from infrastructure.transcoding import OrjsonTranscoder
 from sagas.application import Commands, Sagas
 from sagas.domain import (
     CloseAccount,

@@ -5,7 +5,7 @@ import time
 
 
 def save_aggregates(settings_module, database, persistence_module, count, seed):
-    from bankproject.childprocess import start_django
+    from infrastructure.childprocess import start_django
 
     start_django(settings_module, database)
 

@@ -7,8 +7,8 @@ from django.db.models import Count, Sum
 from eventsourcing.application import AggregateNotFoundError
 
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
-from bankproject.status import follower_positions
 from bankproject.system import BankAccountSystem
+from infrastructure.status import follower_positions
 from sagas.models import SagaSummary
 
 

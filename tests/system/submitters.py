@@ -2,7 +2,7 @@
 
 
 def deposit(settings_module, database, start, results, account_id, amount, request_id):
-    from bankproject.childprocess import start_django
+    from infrastructure.childprocess import start_django
 
     start_django(settings_module, database)
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from bankproject.childprocess import database_settings
 from bankproject.system import make_runner
+from infrastructure.childprocess import database_settings
 from sagas.domain import RequestConflictError
 from tests.system import submitters
 from tests.system.conftest import Bank

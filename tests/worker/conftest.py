@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from accounts.application import Accounts
-from bankproject.childprocess import database_settings
 from bankproject.system import persistence_env
+from infrastructure.childprocess import database_settings
 from sagas.application import Commands, Sagas
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

@@ -16,11 +16,11 @@ from django.urls import reverse
 from eventsourcing.persistence import DataError
 
 from accounts.models import AccountSummary
-from bankproject.childprocess import database_settings
-from bankproject.models import FollowerState
-from bankproject.projections import ReadModelChanges
 from bankproject.system import BankAccountSystem, persistence_env
 from bankproject.worker import Worker
+from infrastructure.childprocess import database_settings
+from infrastructure.models import FollowerState
+from infrastructure.projections import ReadModelChanges
 from tests.worker.conftest import PROJECT_DIR, wait_until
 
 

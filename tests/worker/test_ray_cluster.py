@@ -57,13 +57,13 @@ def free_port():
 
 @pytest.fixture
 def ray_cluster(tmp_path):
-    """A head node and a second node (bankproject.raycluster); its address. Torn down at the
+    """A head node and a second node (infrastructure.raycluster); its address. Torn down at the
     end, and nothing of it may be left."""
     log = tmp_path / "cluster.log"
     processes = []
     with log.open("w") as out:
         cluster = subprocess.Popen(
-            [sys.executable, "-m", "bankproject.raycluster", "--port", str(free_port())],
+            [sys.executable, "-m", "infrastructure.raycluster", "--port", str(free_port())],
             cwd=PROJECT_DIR,
             stdout=out,
             stderr=subprocess.STDOUT,

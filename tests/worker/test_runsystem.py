@@ -113,8 +113,8 @@ def test_the_worker_runs_with_other_runners_and_stops_on_sigterm(bank, start_wor
 
 @pytest.mark.mariadb
 def test_killing_the_worker_in_the_middle_of_a_batch_applies_nothing_twice(bank, start_worker):
-    from bankproject.status import follower_positions
     from bankproject.system import BankAccountSystem
+    from infrastructure.status import follower_positions
 
     system = BankAccountSystem(read_models=True)
 

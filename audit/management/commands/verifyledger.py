@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.verification import CHECKS, run_requested_verifications, verify_and_record
-from bankproject.progress import progress_bar
+from infrastructure.progress import progress_bar
 
 
 class Command(BaseCommand):

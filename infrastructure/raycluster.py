@@ -1,6 +1,6 @@
 """A Ray cluster of two nodes on this machine, on 127.0.0.1 only, for tests and benchmarks.
 
-    python -m bankproject.raycluster --port 6390
+    python -m infrastructure.raycluster --port 6390
 
 starts a head node (its GCS on 127.0.0.1:PORT) and a second node that joins it, prints
 ``RAY_ADDRESS=127.0.0.1:PORT`` once both are up, and runs until SIGTERM or Ctrl-C, then
@@ -41,7 +41,7 @@ def main() -> None:
         signal.signal(signum, lambda *_: stopping.set())
     from ray.cluster_utils import Cluster
 
-    from bankproject.childprocess import end_with_this_process
+    from infrastructure.childprocess import end_with_this_process
 
     cluster = Cluster(
         initialize_head=True,

@@ -5,10 +5,10 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.worker import start_verifying_requests
-from bankproject.metrics import serve_worker_metrics
-from bankproject.system import BankAccountSystem, make_runner, persistence_env
 from bankproject.worker import StopSignals, Worker
+from infrastructure.metrics import serve_worker_metrics
+from infrastructure.signals import worker_starting
+from infrastructure.system import configured_system, make_system_runner, persistence_env
 
 logger = logging.getLogger("bank.worker")
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, runner, apps, once, poll_interval, metrics_port, **options):
-        system = BankAccountSystem(read_models=True)
+        system = configured_system(read_models=True)
         unknown = set(apps or []) - set(system.followers)
         if unknown:
             raise CommandError(
@@ -63,9 +63,9 @@ class Command(BaseCommand):
         signals = StopSignals()
         if metrics_port is not None:
             serve_worker_metrics(metrics_port, system, children=runner == "processes")
-        verifications_stopping = threading.Event()
+        hooks_stopping = threading.Event()
         if not once:
-            start_verifying_requests(verifications_stopping)  # audit: asked for from the dashboard
+            worker_starting.send(sender=self.__class__, stopping=hooks_stopping)
 
         if runner == "threads":
             worker = Worker(system, persistence_env("django"), apps, poll_interval=poll_interval)
@@ -76,14 +76,14 @@ class Command(BaseCommand):
                 return
             logger.info("running %s in threads", ", ".join(worker.names))
         else:
-            worker = make_runner(runner, "django", names=apps, poll_interval=poll_interval)
+            worker = make_system_runner(system, runner, "django", names=apps, poll_interval=poll_interval)
             logger.info("running %s with the %s runner", ", ".join(apps or system.followers), runner)
         worker.start()
         try:
             died = worker.wait(lambda: bool(signals))
         finally:
             self.log_signal(signals)
-            verifications_stopping.set()
+            hooks_stopping.set()
             worker.stop()
         if died:
             # A supervisor (systemd, a container runtime) restarts a worker that exits non-zero.

@@ -72,7 +72,7 @@ def end_with_this_process(root_pids: list[int]) -> None:
     below the roots while this process lives and kills what is left of them when it dies.
     """
     subprocess.Popen(
-        [sys.executable, "-m", "bankproject.childprocess", str(os.getpid()), *map(str, root_pids)],
+        [sys.executable, "-m", "infrastructure.childprocess", str(os.getpid()), *map(str, root_pids)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in a terminal does not reach it: it outlives the rest

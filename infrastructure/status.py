@@ -11,8 +11,8 @@ from django.utils import timezone
 from eventsourcing.system import System
 from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
 
-from bankproject.models import FollowerState, ProjectionTrackingRecord
-from bankproject.projections import ReadModelProjection
+from infrastructure.models import FollowerState, ProjectionTrackingRecord
+from infrastructure.projections import ReadModelProjection
 
 
 @dataclass(frozen=True)

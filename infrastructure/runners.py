@@ -41,7 +41,7 @@ def run_worker_process(
 ) -> None:
     """The body of one worker process: runs the named followers until told to stop,
     its parent dies or a follower thread dies (then it exits 1)."""
-    from bankproject.childprocess import die_with_parent, parent_is_gone, start_django
+    from infrastructure.childprocess import die_with_parent, parent_is_gone, start_django
 
     die_with_parent(parent_pid)
     # The parent stops its children: Ctrl-C in a terminal reaches them all at once.
@@ -109,7 +109,7 @@ class ProcessRunner(PullingRunner):
 
     def start(self) -> None:
         super().start()
-        from bankproject.childprocess import database_settings
+        from infrastructure.childprocess import database_settings
 
         settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "bankproject.settings")
         for name in self.names:
@@ -202,7 +202,7 @@ def start_ray() -> None:
         # address="local": a Ray of its own, never one that another process here started.
         ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
         # Ray's agents would outlive this process by a minute if it were killed (see there).
-        from bankproject.childprocess import end_with_this_process
+        from infrastructure.childprocess import end_with_this_process
 
         node = ray._private.worker.global_worker.node
         end_with_this_process([process.pid for _, process in node.live_processes()])
@@ -239,7 +239,7 @@ class ApplicationActor:
         poll_interval: float,
     ) -> None:
         if database is not None:
-            from bankproject.childprocess import start_django
+            from infrastructure.childprocess import start_django
 
             start_django(settings_module, database)
         self.system = system
@@ -423,7 +423,7 @@ class RayRunner(PullingRunner):
 
         database = None
         if self.env_dict.get("PERSISTENCE_MODULE", IN_MEMORY) != IN_MEMORY:
-            from bankproject.childprocess import database_settings
+            from infrastructure.childprocess import database_settings
 
             database = database_settings()
         settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "bankproject.settings")

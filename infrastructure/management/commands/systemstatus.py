@@ -5,8 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from bankproject.status import follower_positions, follower_states, follower_troubles
-from bankproject.system import BankAccountSystem
+from infrastructure.status import follower_positions, follower_states, follower_troubles
+from infrastructure.system import configured_system
 
 HEALTHY, FAILING, UNREACHABLE = 0, 1, 2
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, wait, **options):
-        system = BankAccountSystem(read_models=True)
+        system = configured_system(read_models=True)
         try:
             before = follower_positions(system)
             after = before

@@ -68,7 +68,7 @@ class FollowerPositions(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db import DatabaseError, connection
 
-        from bankproject.status import follower_positions
+        from infrastructure.status import follower_positions
 
         position, last, lag = self.describe()
         try:

@@ -6,13 +6,13 @@ from django.core.management.base import BaseCommand
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from bankproject.models import ProjectionTrackingRecord
 from bankproject.persistence import serialise_inserts, sqlite_writers_take_turns
-from bankproject.progress import progress_bar
-from bankproject.projections import ReadModelProjection, shadow_model
-from bankproject.status import notification_count
-from bankproject.system import BankAccountSystem, persistence_env
 from bankproject.worker import Worker
+from infrastructure.models import ProjectionTrackingRecord
+from infrastructure.progress import progress_bar
+from infrastructure.projections import ReadModelProjection, shadow_model
+from infrastructure.status import notification_count
+from infrastructure.system import configured_system, persistence_env
 
 # The swap's transaction catches up what arrived since the last pass: the passes before it
 # go on (up to CATCH_UP_PASSES) while more than this many notifications arrived during one.
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        system = BankAccountSystem(read_models=True)
+        system = configured_system(read_models=True)
         names = sorted(n for n in system.followers if issubclass(system.follower_cls(n), ReadModelProjection))
         worker = Worker(system, persistence_env("django"), names)
         total = sum(
