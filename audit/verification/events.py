@@ -47,14 +47,20 @@ def hex_of(value: Any) -> str | None:
     """A stored UUID (or None) as its 32 hex digits."""
     if value is None:
         return None
-    if type(value) is dict and value.get("_type_") == "uuid_hex":
-        return value["_data_"]
+    try:
+        if value["_type_"] == "uuid_hex":
+            return value["_data_"]
+    except (KeyError, TypeError):
+        pass
     raise UnreadableEvent(f"not a stored UUID: {value!r}")
 
 
 def amount_of(value: Any) -> Decimal:
-    if type(value) is dict and value.get("_type_") == "decimal_str":
-        return Decimal(value["_data_"])
+    try:
+        if value["_type_"] == "decimal_str":
+            return Decimal(value["_data_"])
+    except (KeyError, TypeError):
+        pass
     raise UnreadableEvent(f"not a stored Decimal: {value!r}")
 
 
@@ -134,9 +140,12 @@ REQUEST_FIELDS: tuple[tuple[tuple[type, ...], Callable[[str, dict], tuple]], ...
 )
 
 
-def request_fields(originator_class: type, originator_id: str, state: dict[str, Any]) -> tuple:
-    """What a command's or saga's first event says about the request (see REQUEST_FIELDS)."""
+@functools.cache
+def fields_reader(originator_topic: str) -> Callable[[str, dict], tuple]:
+    """How to read a request's fields from its command's or saga's first event, by the
+    topic of the command's or saga's class (see REQUEST_FIELDS)."""
+    originator_class = event_class(originator_topic)
     for classes, fields in REQUEST_FIELDS:
         if issubclass(originator_class, classes):
-            return fields(originator_id, state)
+            return fields
     raise TypeError(f"not a request: {originator_class!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -10,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from audit.verification.events import as_uuid, event_class, hex_of, request_fields
+from audit.verification.events import as_uuid, event_class, fields_reader, hex_of
 from audit.verification.report import Discrepancy
 from sagas.domain import DepositFundsSaga, Saga, TransferFundsSaga, WithdrawFundsSaga
 
@@ -56,18 +57,19 @@ class RequestChecks:
 
     # Commands.
 
-    def take_command(self, notification_id: int, command_id: str, version: int, state: dict, cls: type):
+    def take_command(self, notification_id: int, command_id: str, version: int, state: dict) -> None:
         request = self.requests.get(command_id)
         if request is None:
             request = self.requests[command_id] = RequestState()
         request.submitted_at = state["timestamp"]
-        request.fields = request_fields(event_class(state["originator_topic"]), command_id, state)
+        request.fields = fields_reader(state["originator_topic"])(command_id, state)
         request.command_seen = notification_id <= self.commands_position
         self.report.counts["requests"] += 1
 
     # Sagas.
 
-    def saga_handler(self, cls: type) -> Callable[..., None]:
+    def saga_handler(self, cls: type) -> Callable[[int, str, int, dict], None]:
+        """What to do with a Sagas event of class cls: (notification id, saga id, version, state)."""
         if issubclass(cls, Saga.Created):
             step = self.take_saga_started
         elif issubclass(
@@ -80,12 +82,13 @@ class RequestChecks:
         elif issubclass(cls, Saga.OpeningRequested):
             step = self.take_opening_request
         elif issubclass(cls, (Saga.Succeeded, Saga.Errored)):
-            step = self.end_request
+            step = functools.partial(self.end_request, issubclass(cls, Saga.Succeeded))
         else:
             step = None
+        requests = self.requests
 
-        def take(notification_id: int, saga_id: str, version: int, state: dict, cls: type) -> None:
-            request = self.requests.get(saga_id)
+        def take(notification_id: int, saga_id: str, version: int, state: dict) -> None:
+            request = requests.get(saga_id)
             if request is None:
                 self.discrepancy(
                     "applied twice",
@@ -95,36 +98,30 @@ class RequestChecks:
                     application="Sagas",
                 )
             elif step is not None:
-                step(notification_id, saga_id, request, state, cls)
+                step(notification_id, saga_id, request, state)
 
         return take
 
-    def take_saga_started(self, notification_id: int, saga_id: str, request: RequestState, state: dict, cls):
-        saga_class = event_class(state["originator_topic"])
-        request.kind = saga_class
+    def take_saga_started(self, notification_id: int, saga_id: str, request: RequestState, state: dict):
+        request.kind = event_class(state["originator_topic"])
         if request.fields is NO_FIELDS:  # the command's, unless it is missing: then the saga's own
-            request.fields = request_fields(saga_class, saga_id, state)
+            request.fields = fields_reader(state["originator_topic"])(saga_id, state)
         request.started_seen = notification_id <= self.sagas_position
 
-    def take_saga_request(self, notification_id: int, saga_id: str, request: RequestState, state: dict, cls):
+    def take_saga_request(self, notification_id: int, saga_id: str, request: RequestState, state: dict):
         account_id = hex_of(state["account_id"])
         request.awaiting[account_id] = request.awaiting.get(account_id, 0) + 1
 
-    def take_refund_request(
-        self, notification_id: int, saga_id: str, request: RequestState, state: dict, cls
-    ):
-        self.take_saga_request(notification_id, saga_id, request, state, cls)
+    def take_refund_request(self, notification_id: int, saga_id: str, request: RequestState, state: dict):
+        self.take_saga_request(notification_id, saga_id, request, state)
         request.refund = True
 
-    def take_opening_request(
-        self, notification_id: int, saga_id: str, request: RequestState, state: dict, cls
-    ):
+    def take_opening_request(self, notification_id: int, saga_id: str, request: RequestState, state: dict):
         request.awaiting[saga_id] = request.awaiting.get(saga_id, 0) + 1
 
     def end_request(
-        self, notification_id: int, saga_id: str, request: RequestState, state: dict, cls
+        self, succeeded: bool, notification_id: int, saga_id: str, request: RequestState, state: dict
     ) -> None:
-        succeeded = issubclass(cls, Saga.Succeeded)
         kind, debit, credit, amount = request.fields
         expected: list[tuple[str, Decimal]] = []
         if request.kind is DepositFundsSaga and succeeded:

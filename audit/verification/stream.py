@@ -13,63 +13,27 @@ hex text throughout; a discrepancy names them as UUIDs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.domain import ZERO, BankAccount, RejectedTransaction
-from audit.verification.events import (
-    amount_of,
-    as_uuid,
-    event_class,
-    hex_of,
-    state_reader,
-    timestamp_of,
-)
+from accounts.domain import ZERO
+from audit.verification.accounts import AccountChecks, AccountState
+from audit.verification.events import event_class, state_reader, timestamp_of
 from audit.verification.read_models import ReadModelChecks
 from audit.verification.report import Report
 from audit.verification.requests import RequestChecks
 from audit.verification.store import PAGE_SIZE, event_rows
 from bankproject.models import ProjectionTrackingRecord
-from sagas.domain import Command, TransferFundsSaga
+from sagas.domain import Command
 
 Handler = Callable[[int, str, int, Any], None]  # notification id, originator id (hex), version, state
 
 
-class AccountState:
-    """One account as its events say, now and as at the accounts projection's position."""
-
-    __slots__ = (
-        "opened_at_notification",
-        "balance",
-        "overdraft_limit",
-        "is_closed",
-        "row",
-        "ledger_entries",
-        "ledger_digest",
-        "rows_entries",
-        "rows_digest",
-        "has_row",
-    )
-
-    def __init__(self, opened_at_notification: int) -> None:
-        self.opened_at_notification = opened_at_notification
-        self.balance = ZERO
-        self.overdraft_limit = ZERO
-        self.is_closed = False
-        self.row: tuple | None = None  # what its AccountSummary row should hold
-        self.ledger_entries = 0  # ledger entries its row should have, and their digest
-        self.ledger_digest = 0
-        self.rows_entries = 0  # what the ledger table has
-        self.rows_digest = 0
-        self.has_row = False
-
-
-class Verification(RequestChecks, ReadModelChecks):
-    """One pass over the store (see the module's docstring); the checks of requests and
-    of the read models are in their own modules."""
+class Verification(AccountChecks, RequestChecks, ReadModelChecks):
+    """One pass over the store (see the module's docstring); the checks of accounts, of
+    requests and of the read models are in their own modules."""
 
     def __init__(self, verifier: Any) -> None:
         self.v = verifier
@@ -129,145 +93,18 @@ class Verification(RequestChecks, ReadModelChecks):
     def handler_for(self, name: str, topic: str) -> Handler:
         """What to do with an application's events of one topic (found once per topic)."""
         cls = event_class(topic)
-        take: Callable[..., None] | None = None
         if name == "Commands":
             take = self.take_command if issubclass(cls, Command.Created) else None
         elif name == "Sagas":
             take = self.saga_handler(cls)
-        elif issubclass(cls, RejectedTransaction.Recorded):
-            take = self.take_rejection
-        elif issubclass(cls, BankAccount.Opened):
-            take = self.take_opening
-        elif issubclass(cls, BankAccount.TransactionAppended):
-            take = self.take_transaction
         else:
-            take = self.take_account_change
+            take = self.account_handler(cls)
         if take is None:
             return lambda notification_id, originator_id, version, state: None
         read = state_reader(self.apps[name])
         return lambda notification_id, originator_id, version, state: take(
-            notification_id, originator_id, version, read(state), cls
+            notification_id, originator_id, version, read(state)
         )
-
-    # Accounts.
-
-    def take_rejection(self, notification_id: int, originator_id: str, version: int, state: dict, cls: type):
-        self.take_answer(hex_of(state["transaction_id"]), hex_of(state["account_id"]), notification_id)
-
-    def take_opening(self, notification_id: int, account_id: str, version: int, state: dict, cls: type):
-        account = self.accounts[account_id] = AccountState(notification_id)
-        self.report.counts["accounts"] += 1
-        if notification_id <= self.accounts_position:
-            account.row = (state["full_name"], state["email_address"], ZERO, ZERO, False, version)
-        self.take_answer(hex_of(state.get("transaction_id")), account_id, notification_id)
-
-    def account_of(self, account_id: str, notification_id: int, cls: type) -> AccountState | None:
-        account = self.accounts.get(account_id)
-        if account is None:
-            self.discrepancy(
-                "balance",
-                f"{cls.__qualname__} of an account never opened",
-                account_id=account_id,
-                notification_id=notification_id,
-                application="Accounts",
-            )
-        return account
-
-    def take_transaction(self, notification_id: int, account_id: str, version: int, state: dict, cls: type):
-        account = self.accounts.get(account_id) or self.account_of(account_id, notification_id, cls)
-        if account is None:
-            return
-        amount = amount_of(state["amount"])
-        transaction_id = hex_of(state.get("transaction_id"))
-        projected = notification_id <= self.accounts_position
-        self.check_transaction(
-            account_id, account, version, amount, transaction_id, notification_id, projected
-        )
-        if projected:
-            row = account.row
-            account.row = (
-                row[0],
-                row[1],
-                account.balance,
-                account.overdraft_limit,
-                account.is_closed,
-                version,
-            )
-        self.take_answer(transaction_id, account_id, notification_id, amount)
-
-    def take_account_change(
-        self, notification_id: int, account_id: str, version: int, state: dict, cls: type
-    ):
-        account = self.account_of(account_id, notification_id, cls)
-        if account is None:
-            return
-        if issubclass(cls, BankAccount.OverdraftLimitSet):
-            account.overdraft_limit = amount_of(state["overdraft_limit"])
-        elif issubclass(cls, BankAccount.Closed):
-            account.is_closed = True
-        if notification_id <= self.accounts_position and not issubclass(cls, BankAccount.ErrorRecorded):
-            row = account.row
-            account.row = (
-                row[0],
-                row[1],
-                account.balance,
-                account.overdraft_limit,
-                account.is_closed,
-                version,
-            )
-        self.take_answer(hex_of(state.get("transaction_id")), account_id, notification_id)
-
-    def check_transaction(
-        self,
-        account_id: str,
-        account: AccountState,
-        version: int,
-        amount: Decimal,
-        transaction_id: str | None,
-        notification_id: int,
-        projected: bool,
-    ) -> None:
-        self.report.counts["transactions"] += 1
-        was_closed = account.is_closed
-        balance = account.balance = account.balance + amount
-        where = {
-            "account_id": account_id,
-            "request_id": transaction_id,
-            "notification_id": notification_id,
-            "application": "Accounts",
-        }
-        if amount < 0 and balance < -account.overdraft_limit:
-            self.discrepancy(
-                "overdraft limit",
-                f"a debit of {-amount} left the balance at {balance}, "
-                f"below the overdraft limit of {account.overdraft_limit}",
-                **where,
-            )
-        kind, counterparty = self.describe_transaction(account_id, amount, transaction_id)
-        if was_closed and kind != "refund":
-            self.discrepancy("closed account", f"a {kind} of {amount} on a closed account", **where)
-        if projected:
-            account.ledger_entries += 1
-            account.ledger_digest += hash((version, transaction_id, kind, amount, balance, counterparty))
-
-    def describe_transaction(
-        self, account_id: str, amount: Decimal, transaction_id: str | None
-    ) -> tuple[str, str | None]:
-        """The ledger's kind of entry and other account, as the accounts projection says them."""
-        request = self.requests.get(transaction_id) if transaction_id else None
-        kind = request.kind if request is not None else self.started_saga_kind(transaction_id)
-        if kind is TransferFundsSaga:
-            if request is not None:
-                _, debit, credit, _ = request.fields
-            else:  # found only for the ledger's words: see started_saga_kind
-                saga = self.v.sagas.repository.get(as_uuid(transaction_id), version=1)
-                debit, credit = saga.debit_account_id.hex, saga.credit_account_id.hex
-            if account_id == credit:
-                return "transfer in", debit
-            if amount > 0:
-                return "refund", credit
-            return "transfer out", credit
-        return ("deposit" if amount > 0 else "withdrawal"), None
 
     # The end.
 
