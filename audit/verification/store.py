@@ -16,7 +16,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from eventsourcing.application import Application
 
-PAGE_SIZE = 2000  # notifications read per query, per log; rows per query of a read model
+PAGE_SIZE = 1000  # notifications read per query, per log; rows per query of a read model
 
 
 def database(using: str | None = None) -> Any:
