@@ -7,8 +7,14 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from accounts.domain import ZERO, BankAccount, RejectedTransaction
+from accounts.models import LedgerEntry
 from audit.verification.events import amount_of, as_uuid, hex_of
 from sagas.domain import TransferFundsSaga
+
+# The ledger's kinds of entry, as the plain text its rows hold.
+Kind = LedgerEntry.Kind
+DEPOSIT, WITHDRAWAL, REFUND = Kind.DEPOSIT.value, Kind.WITHDRAWAL.value, Kind.REFUND.value
+TRANSFER_IN, TRANSFER_OUT = Kind.TRANSFER_IN.value, Kind.TRANSFER_OUT.value
 
 
 class AccountState:
@@ -154,7 +160,7 @@ class AccountChecks:
                 **where,
             )
         kind, counterparty = self.describe_transaction(account_id, amount, transaction_id)
-        if was_closed and kind != "refund":
+        if was_closed and kind != REFUND:
             self.discrepancy("closed account", f"a {kind} of {amount} on a closed account", **where)
         if notification_id <= self.accounts_position:
             account.ledger_entries += 1
@@ -173,8 +179,8 @@ class AccountChecks:
                 saga = self.v.sagas.repository.get(as_uuid(transaction_id), version=1)
                 debit, credit = saga.debit_account_id.hex, saga.credit_account_id.hex
             if account_id == credit:
-                return "transfer in", debit
+                return TRANSFER_IN, debit
             if amount > 0:
-                return "refund", credit
-            return "transfer out", credit
-        return ("deposit" if amount > 0 else "withdrawal"), None
+                return REFUND, credit
+            return TRANSFER_OUT, credit
+        return (DEPOSIT if amount > 0 else WITHDRAWAL), None

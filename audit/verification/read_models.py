@@ -81,7 +81,7 @@ class ReadModelChecks:
             if actual == fields and bool(errors) == (status == "failed"):
                 continue
             differences = [
-                f"{name} is {shown(a)}, events say {shown(e)}"
+                f"{name} is {shown(a, name)}, events say {shown(e, name)}"
                 for name, a, e in zip(REQUEST_ROW_FIELDS, actual, fields, strict=True)
                 if a != e
             ]
@@ -122,7 +122,7 @@ class ReadModelChecks:
             expected = (*account.row, account_number(account.opened_at_notification))
             if actual != expected:
                 differences = [
-                    f"{field} is {shown(a)}, events say {shown(e)}"
+                    f"{field} is {shown(a, field)}, events say {shown(e, field)}"
                     for field, a, e in zip(ACCOUNT_ROW_FIELDS, actual, expected, strict=True)
                     if a != e
                 ]
@@ -217,13 +217,10 @@ class ReadModelChecks:
         return "; ".join(parts) or "ledger entries differ from their transactions (counterparty)"
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, name: str) -> str:
     """A row's or an event's value in a discrepancy: ids as UUIDs, money to the cent."""
-    if isinstance(value, str) and len(value) == 32:
-        try:
-            return str(as_uuid(value))
-        except ValueError:
-            pass
+    if name.endswith("_id") and isinstance(value, str):
+        return str(as_uuid(value))
     if isinstance(value, Decimal):
         return str(value.quantize(CENT)) if value == value.quantize(CENT) else str(value)
     return repr(value) if isinstance(value, str) else str(value)
