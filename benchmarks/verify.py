@@ -42,10 +42,17 @@ def set_up_django(fill: bool) -> None:
         server.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
         server.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         server.close()
+    elif fill and url.startswith("postgres://"):
+        import psycopg
+
+        name = url.rsplit("/", 1)[-1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            server.execute(f'CREATE DATABASE "{name}"')
     elif fill and url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
     elif fill:
-        raise SystemExit("--fill empties MariaDB or SQLite stores only")
+        raise SystemExit("--fill empties MariaDB, PostgreSQL or SQLite stores only")
     import django
     from django.core.management import call_command
 

@@ -46,18 +46,25 @@ def money_reader(db: Any) -> Callable[[Any], Decimal | None]:
 def event_rows(apps: dict[str, Application]) -> Iterator[tuple[int, str, str, int, str, Any]]:
     """Every stored event of the applications as (notification id, application name,
     originator id as hex, version, topic, state), in notification-id order (their ids
-    come from one sequence, so the merge compares ids only)."""
-    return heapq.merge(*(event_rows_of(name, app) for name, app in apps.items()))
+    come from one sequence).
 
-
-def event_rows_of(name: str, app: Application) -> Iterator[tuple[int, str, str, int, str, Any]]:
-    """One application's stored events in notification-id order, a page per query.
-
-    One query per application, not one for all: each then reads just its page through
-    the (application_name, id) index, where SQLite sorts every remaining row of the
-    three to find one page.
+    On MariaDB and PostgreSQL one query reads a page of all the logs together, along the
+    primary key (on MariaDB a third of the server's CPU of a query per log, which reads
+    each row through the (application_name, id) index). On SQLite, or when the logs are
+    in different tables, a query per log, merged: SQLite's planner would take that index
+    for the one query and sort every remaining row of the logs to find one page.
     """
-    recorder = app.recorder
+    recorders = [app.recorder for app in apps.values()]
+    first = recorders[0]
+    together = all(r.model is first.model and r.using == first.using for r in recorders)
+    if together and database(first.using).vendor in ("mysql", "postgresql"):
+        return event_rows_together(list(apps), first)
+    return heapq.merge(*(event_rows_together([name], app.recorder) for name, app in apps.items()))
+
+
+def event_rows_together(names: list[str], recorder: Any) -> Iterator[tuple[int, str, str, int, str, Any]]:
+    """The stored events of the named applications, all in one table, in notification-id
+    order, a page per query."""
     db = database(recorder.using)
     quote = db.ops.quote_name
     columns = ", ".join(
@@ -66,10 +73,10 @@ def event_rows_of(name: str, app: Application) -> Iterator[tuple[int, str, str, 
     )
     sql = (
         f"SELECT {columns} FROM {quote(recorder.model._meta.db_table)} "
-        f"WHERE {quote('application_name')} = %s AND {quote('id')} > %s "
+        f"WHERE {quote('application_name')} IN ({', '.join(['%s'] * len(names))}) AND {quote('id')} > %s "
         f"ORDER BY {quote('id')} LIMIT {PAGE_SIZE}"
     )
-    yield from paged(db, sql, [name])
+    yield from paged(db, sql, names)
 
 
 def paged(db: Any, sql: str, params: list[Any]) -> Iterator[tuple]:
