@@ -20,21 +20,8 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
-from sagas.domain import (
-    CloseAccount,
-    CloseAccountSaga,
-    DepositFunds,
-    DepositFundsSaga,
-    OpenAccount,
-    OpenAccountSaga,
-    SetOverdraftLimit,
-    SetOverdraftLimitSaga,
-    TransferFunds,
-    TransferFundsSaga,
-    WithdrawFunds,
-    WithdrawFundsSaga,
-)
 from sagas.models import SagaSummary
+from sagas.requests import REQUESTS, KindOfRequest
 
 Kind = SagaSummary.Kind
 
@@ -103,41 +90,23 @@ def event_class(topic: str) -> type:
     return cls
 
 
-# A request's fields, as its SagaSummary row holds them: (kind, account_id, to_account_id,
-# amount), ids as hex. By the command's or saga's class, as sagas.projections.request_fields.
-REQUEST_FIELDS: tuple[tuple[tuple[type, ...], Callable[[str, dict], tuple]], ...] = (
-    ((OpenAccount, OpenAccountSaga), lambda id, s: (Kind.OPEN_ACCOUNT.value, id, None, None)),
-    (
-        (DepositFunds, DepositFundsSaga),
-        lambda id, s: (Kind.DEPOSIT.value, hex_of(s["credit_account_id"]), None, amount_of(s["amount"])),
-    ),
-    (
-        (WithdrawFunds, WithdrawFundsSaga),
-        lambda id, s: (Kind.WITHDRAWAL.value, hex_of(s["debit_account_id"]), None, amount_of(s["amount"])),
-    ),
-    (
-        (TransferFunds, TransferFundsSaga),
-        lambda id, s: (
-            Kind.TRANSFER.value,
-            hex_of(s["debit_account_id"]),
-            hex_of(s["credit_account_id"]),
-            amount_of(s["amount"]),
-        ),
-    ),
-    (
-        (SetOverdraftLimit, SetOverdraftLimitSaga),
-        lambda id, s: (
-            Kind.OVERDRAFT_LIMIT.value,
-            hex_of(s["account_id"]),
-            None,
-            amount_of(s["overdraft_limit"]),
-        ),
-    ),
-    (
-        (CloseAccount, CloseAccountSaga),
-        lambda id, s: (Kind.CLOSE_ACCOUNT.value, hex_of(s["account_id"]), None, None),
-    ),
-)
+def request_fields_reader(kind: KindOfRequest) -> Callable[[str, dict], tuple]:
+    """How to read a kind of request's fields, as its SagaSummary row holds them (kind,
+    account_id, to_account_id, amount; ids as hex), from its command's or saga's first
+    event's stored state: the table's kind.summary_fields, read from JSON."""
+
+    def fields(id: str, state: dict) -> tuple:
+        return (
+            kind.value,
+            id if kind.account == "id" else hex_of(state[kind.account]),
+            hex_of(state[kind.to_account]) if kind.to_account else None,
+            amount_of(state[kind.amount]) if kind.amount else None,
+        )
+
+    return fields
+
+
+REQUEST_FIELDS = tuple(((kind.command, kind.saga), request_fields_reader(kind)) for kind in REQUESTS)
 
 
 @functools.cache
