@@ -45,6 +45,11 @@ class AccountState:
         self.rows_digest = 0
         self.has_row = False
 
+    def row_projected_at(self, version: int) -> None:
+        """The row as the accounts projection leaves it after this account's version."""
+        name, email_address = self.row[0], self.row[1]
+        self.row = (name, email_address, self.balance, self.overdraft_limit, self.is_closed, version)
+
 
 class AccountChecks:
     """Verification's handling of Accounts' events (mixed into Verification)."""
@@ -101,15 +106,7 @@ class AccountChecks:
         transaction_id = hex_of(state.get("transaction_id"))
         self.check_transaction(account_id, account, version, amount, transaction_id, notification_id)
         if notification_id <= self.accounts_position:
-            row = account.row
-            account.row = (
-                row[0],
-                row[1],
-                account.balance,
-                account.overdraft_limit,
-                account.is_closed,
-                version,
-            )
+            account.row_projected_at(version)
         self.take_answer(transaction_id, account_id, notification_id, amount)
 
     def take_account_change(
@@ -123,15 +120,7 @@ class AccountChecks:
         elif change == "closed":
             account.is_closed = True
         if notification_id <= self.accounts_position and change != "error":
-            row = account.row
-            account.row = (
-                row[0],
-                row[1],
-                account.balance,
-                account.overdraft_limit,
-                account.is_closed,
-                version,
-            )
+            account.row_projected_at(version)
         self.take_answer(hex_of(state.get("transaction_id")), account_id, notification_id)
 
     def check_transaction(

@@ -20,10 +20,7 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
-from sagas.models import SagaSummary
 from sagas.requests import REQUESTS, KindOfRequest
-
-Kind = SagaSummary.Kind
 
 
 class UnreadableEvent(ValueError):
