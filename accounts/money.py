@@ -84,3 +84,15 @@ def parse_amount(value: Any) -> Decimal:
 def parse_overdraft_limit(value: Any) -> Decimal:
     """An overdraft limit: zero or more."""
     return parse_money(value, positive=False)
+
+
+MINUS = "\u2212"  # a true minus sign: read as "minus", as wide as the digits
+
+
+def in_pounds(value: Any) -> str:
+    """£1,250.00, and −£40.00 for money owed; blank for no amount (pages' `money` filter)."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(CENT)
+    sign = MINUS if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"

@@ -18,7 +18,7 @@ from accounts.domain import (
     InsufficientFundsError,
     TransactionError,
 )
-from accounts.templatetags.bank import money
+from accounts.money import in_pounds
 from infrastructure.projections import ReadModelProjection
 from sagas.domain import Command, Saga
 from sagas.models import SagaSummary
@@ -46,14 +46,14 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
         return f"Refused: {which} does not exist.{refunded}"
     if isinstance(error, BalanceCeilingError):
         return (
-            f"Refused: {which} would hold more than {money(MAXIMUM_BALANCE)}, "
+            f"Refused: {which} would hold more than {in_pounds(MAXIMUM_BALANCE)}, "
             f"the most an account may hold.{refunded}"
         )
     if isinstance(error, BalanceNotZeroError):
         balance = error.args[0]["balance"]
         if balance > 0:
-            return f"Refused: the account holds {money(balance)}: pay it out before closing."
-        return f"Refused: the account owes {money(-balance)}: it must be paid in before closing."
+            return f"Refused: the account holds {in_pounds(balance)}: pay it out before closing."
+        return f"Refused: the account owes {in_pounds(-balance)}: it must be paid in before closing."
     return f"Refused: {error}"
 
 

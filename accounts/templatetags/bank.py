@@ -6,19 +6,11 @@ from decimal import Decimal
 from django import template
 from django.utils import formats, timezone
 
+from accounts.money import in_pounds
+
 register = template.Library()
 
-MINUS = "\u2212"  # a true minus sign: read as "minus", as wide as the digits
-
-
-@register.filter
-def money(value) -> str:
-    """£1,250.00, and −£40.00 for money owed; blank for no amount."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    sign = MINUS if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.2f}"
+money = register.filter("money", in_pounds)
 
 
 @register.filter
