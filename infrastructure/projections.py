@@ -12,7 +12,7 @@ A policy does not write rows itself: it reads and changes them through
 ``ReadModelProjection.changes``, which keeps them for the rest of the
 transaction (a batch of notifications, or one) and writes them in bulk at its end.
 
-A rebuild (sagas/management/commands/rebuild_read_models.py) projects into shadow
+A rebuild (infrastructure/management/commands/rebuild_read_models.py) projects into shadow
 copies of the tables, made by ``shadow_model``, and swaps them in at its end.
 """
 

@@ -9,10 +9,10 @@ import time
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from sagas.management.commands.rebuild_read_models import Command as Rebuild
 
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from infrastructure.childprocess import database_settings
+from infrastructure.management.commands.rebuild_read_models import Command as Rebuild
 from sagas.models import SagaSummary
 from tests.readmodels.checks import check_read_models, wait_for_read_models
 from tests.system.workload import submit_random_requests, wait_until_final
