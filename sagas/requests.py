@@ -22,10 +22,10 @@ class KindOfRequest:
     value: str  # as stored in the requests read model
     words: str  # what a teller calls it
     command: type[Command]
-    method: str  # the Commands method that records it
     account: str  # the field naming the account the request is about
     to_account: str = ""  # the field naming the account money goes to, if any
     amount: str = ""  # the field holding the money moved or asked for, if any
+    method: str = ""  # the Commands method named for it, if any (Commands.request records every kind)
 
     @property
     def saga(self) -> type[Saga]:
@@ -42,12 +42,12 @@ class KindOfRequest:
 
 
 REQUESTS = (
-    KindOfRequest("open account", "open account", domain.OpenAccount, "open_account", account="id"),
+    KindOfRequest("open account", "open account", domain.OpenAccount, method="open_account", account="id"),
     KindOfRequest(
         "deposit",
         "deposit",
         domain.DepositFunds,
-        "deposit_funds",
+        method="deposit_funds",
         account="credit_account_id",
         amount="amount",
     ),
@@ -55,7 +55,7 @@ REQUESTS = (
         "withdrawal",
         "withdrawal",
         domain.WithdrawFunds,
-        "withdraw_funds",
+        method="withdraw_funds",
         account="debit_account_id",
         amount="amount",
     ),
@@ -63,7 +63,7 @@ REQUESTS = (
         "transfer",
         "transfer",
         domain.TransferFunds,
-        "transfer_funds",
+        method="transfer_funds",
         account="debit_account_id",
         to_account="credit_account_id",
         amount="amount",
@@ -72,12 +72,12 @@ REQUESTS = (
         "overdraft limit",
         "set overdraft limit",
         domain.SetOverdraftLimit,
-        "set_overdraft_limit",
+        method="set_overdraft_limit",
         account="account_id",
         amount="overdraft_limit",
     ),
     KindOfRequest(
-        "close account", "close account", domain.CloseAccount, "close_account", account="account_id"
+        "close account", "close account", domain.CloseAccount, method="close_account", account="account_id"
     ),
 )
 
