@@ -258,10 +258,13 @@ class ApplicationActor:
                 sources[leader_name] = ActorNotificationSource(actors[leader_name])
             self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
         batch: Any = nullcontext
+        in_a_row: Any = nullcontext
         if self.uses_django:
             from bankproject.persistence import batch as database_batch
+            from bankproject.persistence import batches_in_a_row
 
             batch = functools.partial(database_batch, self.name)
+            in_a_row = batches_in_a_row
         self.loop = FollowerLoop(
             self.app,  # type: ignore[arg-type]
             sources,
@@ -270,6 +273,7 @@ class ApplicationActor:
             batch=batch,
             probe=database_reachable if self.uses_django else None,
             record_state=recorded_state if self.uses_django else None,
+            batches_in_a_row=in_a_row,
         )
         if prompt is not None:
             self.loop.after_batch = [prompt]

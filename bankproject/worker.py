@@ -121,6 +121,7 @@ class FollowerLoop:
         batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
         probe: Callable[[], bool] | None = None,
         record_state: Callable[..., None] | None = None,
+        batches_in_a_row: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -130,6 +131,8 @@ class FollowerLoop:
         self.wakeup = wakeup if wakeup is not None else threading.Event()
         self.on_error = on_error
         self.batch = batch
+        # Held while the loop runs batch after batch (bankproject.persistence.batches_in_a_row).
+        self.batches_in_a_row = batches_in_a_row
         # Answers cheaply whether the database can be reached: a retrying follower
         # wakes as soon as it is back, however long the delay has grown.
         self.probe = probe
@@ -222,7 +225,8 @@ class FollowerLoop:
         """Processes, waits, retries; returns once stop is set, between notifications."""
         self.report("running")
         try:
-            self.run_and_retry(stop)
+            with self.batches_in_a_row():
+                self.run_and_retry(stop)
         finally:
             self.report("stopped")
 
@@ -381,10 +385,13 @@ def database_reachable() -> bool:
 
 
 def recorded_state(*args: Any, **kwargs: Any) -> None:
-    """Records a follower's state where systemstatus and the admin read it."""
+    """Records a follower's state where systemstatus and the admin read it, committed at
+    once: the loop's connection may be between batches with autocommit off."""
+    from bankproject.persistence import batch_transaction
     from bankproject.status import record_follower_state
 
-    record_follower_state(*args, **kwargs)
+    with batch_transaction():
+        record_follower_state(*args, **kwargs)
 
 
 def close_database_connection() -> None:
@@ -423,6 +430,9 @@ class Worker:
 
             return functools.partial(batch, name)
 
+        if uses_django:
+            from bankproject.persistence import batches_in_a_row
+
         self.system = system
         self.names = list(names) if names is not None else list(system.followers)
         unknown = set(self.names) - set(system.followers)
@@ -455,6 +465,7 @@ class Worker:
                 batch=batch_of(name),
                 probe=database_reachable if uses_django else None,
                 record_state=recorded_state if uses_django else None,
+                batches_in_a_row=batches_in_a_row if uses_django else nullcontext,
             )
             for name, app in self.apps.items()
         }
