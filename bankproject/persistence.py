@@ -382,6 +382,49 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
             _batch.read_positions[application_name] = self.read_max_tracking_id(application_name)
         return _batch.read_positions[application_name]
 
+    def max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
+        """max_tracking_id of each of the given leaders, read with one statement."""
+        if len(application_names) > 1 and (
+            not in_batch(self.application_name)
+            or any(
+                name not in _batch.positions and name not in _batch.read_positions
+                for name in application_names
+            )
+        ):
+            read = self.read_max_tracking_ids(application_names)
+            if not in_batch(self.application_name):
+                return read
+            for name, position in read.items():
+                _batch.read_positions.setdefault(name, position)
+        return {name: self.max_tracking_id(name) for name in application_names}
+
+    @recorders.errors
+    def read_max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
+        """One SELECT of scalar subqueries, one a leader, each read as read_max_tracking_id's is
+        (the last row by the tracking table's index): a follower of two leaders (Sagas,
+        SagasProjection) reads its positions as each batch begins."""
+        connection = connections[self.using or DEFAULT_DB_ALIAS]
+        quote = connection.ops.quote_name
+        meta = self.tracking_model._meta
+        table, position, follower, leader = (
+            quote(name)
+            for name in (
+                meta.db_table,
+                meta.get_field("notification_id").column,
+                meta.get_field("application_name").column,
+                meta.get_field("upstream_application_name").column,
+            )
+        )
+        one = (
+            f"(SELECT {position} FROM {table} WHERE {follower} = %s AND {leader} = %s"
+            f" ORDER BY {position} DESC LIMIT 1)"
+        )
+        params = [value for name in application_names for value in (self.application_name, name)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join([one] * len(application_names)), params)
+            row = cursor.fetchone()
+        return dict(zip(application_names, row, strict=True))
+
     @recorders.errors
     def read_max_tracking_id(self, application_name: str) -> int | None:
         return (

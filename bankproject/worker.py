@@ -174,13 +174,12 @@ class FollowerLoop:
 
     def _process_pending(self, stop: threading.Event | None) -> int:
         done = 0
-        recorder = self.follower.recorder
         self.in_hand = None
         self.batch_notifications = []
         try:
             with self.batch():
                 # Read inside the batch: no other processor of this follower records meanwhile.
-                positions = {leader: recorder.max_tracking_id(leader) for leader in self.leaders}
+                positions = self.read_positions()
                 if positions != self.positions:
                     # Another processor of this follower (or none yet) recorded these
                     # positions: what it wrote is not in this loop's cache.
@@ -220,6 +219,14 @@ class FollowerLoop:
             if logger.isEnabledFor(logging.INFO):
                 logger.info("%s processed %d notifications, up to %s", self.name, done, positions)
         return done
+
+    def read_positions(self) -> dict[str, int | None]:
+        """The follower's tracking position of each leader: with one query if its recorder can."""
+        recorder = self.follower.recorder
+        read_all = getattr(recorder, "max_tracking_ids", None)
+        if read_all is not None:
+            return read_all(list(self.leaders))
+        return {leader: recorder.max_tracking_id(leader) for leader in self.leaders}
 
     def run_until(self, stop: threading.Event) -> None:
         """Processes, waits, retries; returns once stop is set, between notifications."""
