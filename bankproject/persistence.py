@@ -197,6 +197,19 @@ def batches_in_a_row(using: str | None = None) -> Iterator[None]:
                 connection.close()  # a broken connection: the next use opens a new one
 
 
+def end_reads(using: str | None = None) -> None:
+    """Ends the transaction that reads between batches in a row began, if any.
+
+    With autocommit off (see batch_transaction), a follower loop's query outside a batch
+    (whether there is anything to do) begins a transaction; left open while the loop
+    waits, it would keep its tables' metadata locks, holding up any ALTER TABLE.
+    """
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    if connection.connection is None or connection.in_atomic_block or connection.get_autocommit():
+        return
+    connection.rollback()
+
+
 @contextmanager
 def batch_transaction(using: str | None = None) -> Iterator[None]:
     """One transaction: committed at the end, rolled back on any failure.

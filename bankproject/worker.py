@@ -122,6 +122,7 @@ class FollowerLoop:
         probe: Callable[[], bool] | None = None,
         record_state: Callable[..., None] | None = None,
         batches_in_a_row: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        end_reads: Callable[[], None] | None = None,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -133,6 +134,8 @@ class FollowerLoop:
         self.batch = batch
         # Held while the loop runs batch after batch (bankproject.persistence.batches_in_a_row).
         self.batches_in_a_row = batches_in_a_row
+        # Ends what reads outside a batch began (bankproject.persistence.end_reads).
+        self.end_reads = end_reads
         # Answers cheaply whether the database can be reached: a retrying follower
         # wakes as soon as it is back, however long the delay has grown.
         self.probe = probe
@@ -176,24 +179,33 @@ class FollowerLoop:
         done = 0
         self.in_hand = None
         self.batch_notifications = []
+        peeked: dict[str, list[Notification]] | None = None
+        if self.positions is not None:
+            # Whether there is anything to do, read before a batch begins, from where the
+            # last batch ended: an idle follower's poll costs a query a leader, not a
+            # transaction that writes the insert lock row and commits.
+            peeked = {leader: self.select(leader, self.positions) for leader in self.leaders}
+            if not any(peeked.values()):
+                if self.end_reads is not None:
+                    self.end_reads()
+                return 0
         try:
             with self.batch():
                 # Read inside the batch: no other processor of this follower records meanwhile.
                 positions = self.read_positions()
                 if positions != self.positions:
                     # Another processor of this follower (or none yet) recorded these
-                    # positions: what it wrote is not in this loop's cache.
+                    # positions: what it wrote is not in this loop's cache, and what was
+                    # peeked at may be done already.
                     forget_cached_aggregates(self.follower)
-                for leader_name, source in self.leaders.items():
+                    peeked = None
+                for leader_name in self.leaders:
                     if done and self.limit == 1:
                         break  # after a failure, one notification a batch: the failing one is named
-                    notifications = source.select_notifications(
-                        start=positions[leader_name],
-                        limit=self.limit,
-                        stop=self.up_to.get(leader_name),
-                        topics=self.follower.topics,
-                        inclusive_of_start=False,
-                    )
+                    if peeked is not None:
+                        notifications = peeked[leader_name]  # those that follow positions, in order
+                    else:
+                        notifications = self.select(leader_name, positions)
                     events = list(self.follower.convert_notifications(leader_name, notifications))
                     if self.prefetch is not None and events:
                         self.prefetch([domain_event for domain_event, _ in events])
@@ -219,6 +231,16 @@ class FollowerLoop:
             if logger.isEnabledFor(logging.INFO):
                 logger.info("%s processed %d notifications, up to %s", self.name, done, positions)
         return done
+
+    def select(self, leader_name: str, positions: dict[str, int | None]) -> list[Notification]:
+        """The leader's notifications that follow the given position: up to limit."""
+        return self.leaders[leader_name].select_notifications(
+            start=positions[leader_name],
+            limit=self.limit,
+            stop=self.up_to.get(leader_name),
+            topics=self.follower.topics,
+            inclusive_of_start=False,
+        )
 
     def read_positions(self) -> dict[str, int | None]:
         """The follower's tracking position of each leader: with one query if its recorder can."""
@@ -438,7 +460,7 @@ class Worker:
             return functools.partial(batch, name)
 
         if uses_django:
-            from bankproject.persistence import batches_in_a_row
+            from bankproject.persistence import batches_in_a_row, end_reads
 
         self.system = system
         self.names = list(names) if names is not None else list(system.followers)
@@ -473,6 +495,7 @@ class Worker:
                 probe=database_reachable if uses_django else None,
                 record_state=recorded_state if uses_django else None,
                 batches_in_a_row=batches_in_a_row if uses_django else nullcontext,
+                end_reads=end_reads if uses_django else None,
             )
             for name, app in self.apps.items()
         }

@@ -277,3 +277,28 @@ def test_a_batch_reads_its_leaders_tracking_positions_once_with_one_query(bank):
     position_reads = [sql for sql in (query["sql"] for query in queries) if tracking_table in sql]
     position_reads = [sql for sql in position_reads if sql.startswith("SELECT")]
     assert len(position_reads) == 1  # for both leaders: Commands and Accounts
+
+
+def test_an_idle_poll_reads_the_leaders_notifications_and_begins_no_batch(bank):
+    """After a batch, the loop knows its positions: it looks for new notifications from
+    there before it begins a batch (no insert lock, no tracking read, no commit)."""
+    (sagas,) = workers("Sagas")
+    bank.commands.open_account("Alice")
+    with batches_in_a_row():
+        assert loop(sagas).process_pending() == 1
+        with CaptureQueriesContext(connection) as queries:
+            assert loop(sagas).process_pending() == 0
+        if connection.vendor == "mysql":
+            assert connection.get_autocommit() is False  # and no transaction left open:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(*) FROM information_schema.innodb_trx"
+                    " WHERE trx_mysql_thread_id = CONNECTION_ID()"
+                )
+                assert cursor.fetchone() == (0,)
+    statements = [query["sql"].split(" ", 1)[0] for query in queries]
+    # One for each leader (Commands and Accounts); on MariaDB, the end of their transaction.
+    assert statements == ["SELECT", "SELECT"] + (["ROLLBACK"] if connection.vendor == "mysql" else [])
+
+    bank.commands.open_account("Bob")  # found by the next poll, and processed in a batch
+    assert loop(sagas).process_pending() == 1
