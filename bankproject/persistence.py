@@ -205,9 +205,10 @@ def end_reads(using: str | None = None) -> None:
     waits, it would keep its tables' metadata locks, holding up any ALTER TABLE.
     """
     connection = connections[using or DEFAULT_DB_ALIAS]
-    if connection.connection is None or connection.in_atomic_block or connection.get_autocommit():
+    if not _batch.in_a_row or connection.connection is None or connection.in_atomic_block:
         return
-    connection.rollback()
+    if not connection.get_autocommit():
+        connection.rollback()
 
 
 @contextmanager
