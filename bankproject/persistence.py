@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
 
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, Error, connections, router, transaction
 from django.db.models import Model
 from django.db.models.constants import OnConflict
 from django.utils import timezone
@@ -146,10 +146,13 @@ class PendingWrites(Protocol):
 
 class _Batch(threading.local):
     """The batch this thread is processing: whose, the tracking positions it
-    recorded, and what is to be written before it commits."""
+    recorded (and those it read), and what is to be written before it commits; and
+    whether this thread runs batches in a row (see batches_in_a_row)."""
 
     application_name: str | None = None
     positions: dict[str, int]
+    read_positions: dict[str, int | None]
+    in_a_row: bool = False
     pending: dict[str, PendingWrites]
     tracking_model: type[Model] = models.NotificationTrackingRecord
 
@@ -172,6 +175,78 @@ def before_batch_commits[T: PendingWrites](key: str, make: Callable[[], T]) -> T
 
 
 @contextmanager
+def batches_in_a_row(using: str | None = None) -> Iterator[None]:
+    """Within it, this thread's batches (and batch_transaction) leave its connection's
+    autocommit off between them on MySQL/MariaDB; when it ends, autocommit is on again.
+
+    For a follower loop's thread, which uses its connection for nothing but batches
+    and its state records (both in batch_transaction). Any other use of the connection
+    inside it would start a transaction that only the next batch ends.
+    """
+    _batch.in_a_row = True
+    try:
+        yield
+    finally:
+        _batch.in_a_row = False
+        connection = connections[using or DEFAULT_DB_ALIAS]
+        if connection.connection is not None and not connection.in_atomic_block:
+            try:
+                if not connection.get_autocommit():
+                    connection.set_autocommit(True)
+            except Error:
+                connection.close()  # a broken connection: the next use opens a new one
+
+
+def end_reads(using: str | None = None) -> None:
+    """Ends the transaction that reads between batches in a row began, if any.
+
+    With autocommit off (see batch_transaction), a follower loop's query outside a batch
+    (whether there is anything to do) begins a transaction; left open while the loop
+    waits, it would keep its tables' metadata locks, holding up any ALTER TABLE.
+    """
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    if not _batch.in_a_row or connection.connection is None or connection.in_atomic_block:
+        return
+    if not connection.get_autocommit():
+        connection.rollback()
+
+
+@contextmanager
+def batch_transaction(using: str | None = None) -> Iterator[None]:
+    """One transaction: committed at the end, rolled back on any failure.
+
+    Why not simply transaction.atomic(): on MySQL/MariaDB, Django begins each atomic
+    block with `SET autocommit=0` and ends it with `SET autocommit=1`, two round trips
+    beside the COMMIT, a quarter of the statements of a small batch. A follower
+    loop (inside batches_in_a_row) turns its connection's autocommit off at its first
+    batch and leaves it off: each batch's first statement begins its transaction, its
+    COMMIT or ROLLBACK ends it, and between batches none is open. Django's atomic()
+    still marks the block (savepoint=False: nested atomic blocks, if any, make
+    savepoints; an error marks the block for rollback), and the commit is done here.
+    PostgreSQL and SQLite have no such cost (their drivers send only BEGIN and COMMIT):
+    there, and outside batches_in_a_row, it is transaction.atomic().
+    """
+    alias = using or DEFAULT_DB_ALIAS
+    connection = connections[alias]
+    if not _batch.in_a_row or connection.vendor != "mysql" or connection.in_atomic_block:
+        with transaction.atomic(using=alias):
+            yield
+        return
+    if connection.get_autocommit():
+        connection.set_autocommit(False)  # once a connection, not once a batch
+    try:
+        with transaction.atomic(using=alias, savepoint=False):
+            yield
+        connection.commit()
+    except BaseException:
+        try:
+            connection.rollback()
+        except Error:
+            connection.close()  # a broken connection: the server rolls back; the next use reconnects
+        raise
+
+
+@contextmanager
 def batch(application_name: str, using: str | None = None) -> Iterator[None]:
     """One transaction for a batch of a follower's notifications.
 
@@ -185,9 +260,10 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
     if _batch.application_name is not None:
         yield  # already inside a batch of this thread
         return
-    with sqlite_writers_take_turns(using), transaction.atomic(using=using):
+    with sqlite_writers_take_turns(using), batch_transaction(using):
         serialise_inserts(application_name, using)
         _batch.application_name, _batch.positions, _batch.pending = application_name, {}, {}
+        _batch.read_positions = {}
         try:
             yield
             for pending in _batch.pending.values():
@@ -206,6 +282,7 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
             )
         finally:
             _batch.application_name, _batch.positions, _batch.pending = None, {}, {}
+            _batch.read_positions = {}
             _batch.tracking_model = models.NotificationTrackingRecord
 
 
@@ -275,10 +352,7 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
         if tracking is not None:
             # Under the insert lock, so no other processor of this follower can
             # record a position in between: a position is recorded only once, in order.
-            if in_batch(self.application_name) and tracking.application_name in _batch.positions:
-                position = _batch.positions[tracking.application_name]
-            else:
-                position = self.max_tracking_id(tracking.application_name)
+            position = self.max_tracking_id(tracking.application_name)
             if position is not None and tracking.notification_id <= position:
                 msg = (
                     f"{self.application_name} has already processed notification "
@@ -307,9 +381,66 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
         super().__init__(*args, **kwargs)
         self.tracking_model = tracking_model
 
-    @recorders.errors
     def max_tracking_id(self, application_name: str) -> int | None:
-        """As eventsourcing-django's, in this follower's tracking table."""
+        """As eventsourcing-django's, in this follower's tracking table.
+
+        In a batch, the database is read once per leader: the batch holds the insert
+        lock, so only the batch itself records positions until it ends (the loop reads
+        them as the batch begins, the tracking guard again for the first notification).
+        """
+        if not in_batch(self.application_name):
+            return self.read_max_tracking_id(application_name)
+        if application_name in _batch.positions:
+            return _batch.positions[application_name]
+        if application_name not in _batch.read_positions:
+            _batch.read_positions[application_name] = self.read_max_tracking_id(application_name)
+        return _batch.read_positions[application_name]
+
+    def max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
+        """max_tracking_id of each of the given leaders, read with one statement."""
+        if len(application_names) > 1 and (
+            not in_batch(self.application_name)
+            or any(
+                name not in _batch.positions and name not in _batch.read_positions
+                for name in application_names
+            )
+        ):
+            read = self.read_max_tracking_ids(application_names)
+            if not in_batch(self.application_name):
+                return read
+            for name, position in read.items():
+                _batch.read_positions.setdefault(name, position)
+        return {name: self.max_tracking_id(name) for name in application_names}
+
+    @recorders.errors
+    def read_max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
+        """One SELECT of scalar subqueries, one a leader, each read as read_max_tracking_id's is
+        (the last row by the tracking table's index): a follower of two leaders (Sagas,
+        SagasProjection) reads its positions as each batch begins."""
+        connection = connections[self.using or DEFAULT_DB_ALIAS]
+        quote = connection.ops.quote_name
+        meta = self.tracking_model._meta
+        table, position, follower, leader = (
+            quote(name)
+            for name in (
+                meta.db_table,
+                meta.get_field("notification_id").column,
+                meta.get_field("application_name").column,
+                meta.get_field("upstream_application_name").column,
+            )
+        )
+        one = (
+            f"(SELECT {position} FROM {table} WHERE {follower} = %s AND {leader} = %s"
+            f" ORDER BY {position} DESC LIMIT 1)"
+        )
+        params = [value for name in application_names for value in (self.application_name, name)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join([one] * len(application_names)), params)
+            row = cursor.fetchone()
+        return dict(zip(application_names, row, strict=True))
+
+    @recorders.errors
+    def read_max_tracking_id(self, application_name: str) -> int | None:
         return (
             self.tracking_model.objects.using(self.using)
             .filter(application_name=self.application_name, upstream_application_name=application_name)

@@ -121,6 +121,8 @@ class FollowerLoop:
         batch: Callable[[], AbstractContextManager[Any]] = nullcontext,
         probe: Callable[[], bool] | None = None,
         record_state: Callable[..., None] | None = None,
+        batches_in_a_row: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        end_reads: Callable[[], None] | None = None,
     ) -> None:
         self.follower = follower
         self.name = follower.name
@@ -130,6 +132,10 @@ class FollowerLoop:
         self.wakeup = wakeup if wakeup is not None else threading.Event()
         self.on_error = on_error
         self.batch = batch
+        # Held while the loop runs batch after batch (bankproject.persistence.batches_in_a_row).
+        self.batches_in_a_row = batches_in_a_row
+        # Ends what reads outside a batch began (bankproject.persistence.end_reads).
+        self.end_reads = end_reads
         # Answers cheaply whether the database can be reached: a retrying follower
         # wakes as soon as it is back, however long the delay has grown.
         self.probe = probe
@@ -171,27 +177,35 @@ class FollowerLoop:
 
     def _process_pending(self, stop: threading.Event | None) -> int:
         done = 0
-        recorder = self.follower.recorder
         self.in_hand = None
         self.batch_notifications = []
+        peeked: dict[str, list[Notification]] | None = None
+        if self.positions is not None:
+            # Whether there is anything to do, read before a batch begins, from where the
+            # last batch ended: an idle follower's poll costs a query a leader, not a
+            # transaction that writes the insert lock row and commits.
+            peeked = {leader: self.select(leader, self.positions) for leader in self.leaders}
+            if not any(peeked.values()):
+                if self.end_reads is not None:
+                    self.end_reads()
+                return 0
         try:
             with self.batch():
                 # Read inside the batch: no other processor of this follower records meanwhile.
-                positions = {leader: recorder.max_tracking_id(leader) for leader in self.leaders}
+                positions = self.read_positions()
                 if positions != self.positions:
                     # Another processor of this follower (or none yet) recorded these
-                    # positions: what it wrote is not in this loop's cache.
+                    # positions: what it wrote is not in this loop's cache, and what was
+                    # peeked at may be done already.
                     forget_cached_aggregates(self.follower)
-                for leader_name, source in self.leaders.items():
+                    peeked = None
+                for leader_name in self.leaders:
                     if done and self.limit == 1:
                         break  # after a failure, one notification a batch: the failing one is named
-                    notifications = source.select_notifications(
-                        start=positions[leader_name],
-                        limit=self.limit,
-                        stop=self.up_to.get(leader_name),
-                        topics=self.follower.topics,
-                        inclusive_of_start=False,
-                    )
+                    if peeked is not None:
+                        notifications = peeked[leader_name]  # those that follow positions, in order
+                    else:
+                        notifications = self.select(leader_name, positions)
                     events = list(self.follower.convert_notifications(leader_name, notifications))
                     if self.prefetch is not None and events:
                         self.prefetch([domain_event for domain_event, _ in events])
@@ -218,11 +232,30 @@ class FollowerLoop:
                 logger.info("%s processed %d notifications, up to %s", self.name, done, positions)
         return done
 
+    def select(self, leader_name: str, positions: dict[str, int | None]) -> list[Notification]:
+        """The leader's notifications that follow the given position: up to limit."""
+        return self.leaders[leader_name].select_notifications(
+            start=positions[leader_name],
+            limit=self.limit,
+            stop=self.up_to.get(leader_name),
+            topics=self.follower.topics,
+            inclusive_of_start=False,
+        )
+
+    def read_positions(self) -> dict[str, int | None]:
+        """The follower's tracking position of each leader: with one query if its recorder can."""
+        recorder = self.follower.recorder
+        read_all = getattr(recorder, "max_tracking_ids", None)
+        if read_all is not None:
+            return read_all(list(self.leaders))
+        return {leader: recorder.max_tracking_id(leader) for leader in self.leaders}
+
     def run_until(self, stop: threading.Event) -> None:
         """Processes, waits, retries; returns once stop is set, between notifications."""
         self.report("running")
         try:
-            self.run_and_retry(stop)
+            with self.batches_in_a_row():
+                self.run_and_retry(stop)
         finally:
             self.report("stopped")
 
@@ -381,10 +414,13 @@ def database_reachable() -> bool:
 
 
 def recorded_state(*args: Any, **kwargs: Any) -> None:
-    """Records a follower's state where systemstatus and the admin read it."""
+    """Records a follower's state where systemstatus and the admin read it, committed at
+    once: the loop's connection may be between batches with autocommit off."""
+    from bankproject.persistence import batch_transaction
     from infrastructure.status import record_follower_state
 
-    record_follower_state(*args, **kwargs)
+    with batch_transaction():
+        record_follower_state(*args, **kwargs)
 
 
 def close_database_connection() -> None:
@@ -423,6 +459,9 @@ class Worker:
 
             return functools.partial(batch, name)
 
+        if uses_django:
+            from bankproject.persistence import batches_in_a_row, end_reads
+
         self.system = system
         self.names = list(names) if names is not None else list(system.followers)
         unknown = set(self.names) - set(system.followers)
@@ -455,6 +494,8 @@ class Worker:
                 batch=batch_of(name),
                 probe=database_reachable if uses_django else None,
                 record_state=recorded_state if uses_django else None,
+                batches_in_a_row=batches_in_a_row if uses_django else nullcontext,
+                end_reads=end_reads if uses_django else None,
             )
             for name, app in self.apps.items()
         }

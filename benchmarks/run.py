@@ -190,16 +190,20 @@ class WorkMeter:
     def read(self) -> dict[str, float]:
         from django.db import connection
 
+        counted = "Variable_name = 'Questions' OR Variable_name LIKE 'Com\\_%%'"
         with connection.cursor() as cursor:
-            cursor.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
-            everyone = int(cursor.fetchone()[1])
-            cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
-            this_session = int(cursor.fetchone()[1])
+            cursor.execute(f"SHOW GLOBAL STATUS WHERE {counted}")
+            everyone = dict(cursor.fetchall())
+            cursor.execute(f"SHOW SESSION STATUS WHERE {counted}")
+            this_session = dict(cursor.fetchall())
+        others = {name: int(everyone[name]) - int(this_session.get(name, 0)) for name in everyone}
         return {
             "worker_cpu": sum(cpu_seconds(pid) for pid in self.worker_pids),
             "db_cpu": cpu_seconds(self.mariadb_pid) if self.mariadb_pid else float("nan"),
             "submit_cpu": time.process_time(),
-            "statements": everyone - this_session,
+            "statements": others.pop("Questions"),
+            # By type: Com_set_option (SET autocommit), Com_select, Com_insert, Com_commit...
+            **{f"statements:{name[4:]}": count for name, count in others.items()},
         }
 
     def __enter__(self) -> WorkMeter:
@@ -216,6 +220,11 @@ class WorkMeter:
             "db_cpu_ms_per_transfer": round(self.used["db_cpu"] * 1000 / count, 3),
             "submit_cpu_ms_per_transfer": round(self.used["submit_cpu"] * 1000 / count, 3),
             "statements_per_transfer": round(self.used["statements"] / count, 2),
+            "statements_per_transfer_by_type": {
+                name.split(":", 1)[1]: round(used / count, 2)
+                for name, used in sorted(self.used.items(), key=lambda item: -item[1])
+                if name.startswith("statements:") and used / count >= 0.01
+            },
         }
 
 

@@ -133,10 +133,14 @@ class ApplicationActor:
                 sources[leader_name] = ActorNotificationSource(actors[leader_name])
             self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
         batch: Any = nullcontext
+        in_a_row: Any = nullcontext
+        reads_ended: Any = None
         if self.uses_django:
             from bankproject.persistence import batch as database_batch
+            from bankproject.persistence import batches_in_a_row, end_reads
 
             batch = functools.partial(database_batch, self.name)
+            in_a_row, reads_ended = batches_in_a_row, end_reads
         self.loop = FollowerLoop(
             self.app,  # type: ignore[arg-type]
             sources,
@@ -145,6 +149,8 @@ class ApplicationActor:
             batch=batch,
             probe=database_reachable if self.uses_django else None,
             record_state=recorded_state if self.uses_django else None,
+            batches_in_a_row=in_a_row,
+            end_reads=reads_ended,
         )
         if prompt is not None:
             self.loop.after_batch = [prompt]

@@ -72,10 +72,17 @@ def test_a_batch_records_each_position_once_in_order_and_all_or_nothing():
     with pytest.raises(IntegrityError), batch("follower"):
         recorder.insert_events([], tracking=Tracking("leader", 1))
     assert (recorder.max_tracking_id("leader"), recorder.max_tracking_id("other leader")) == (2, 1)
+    both_and_none = {"leader": 2, "other leader": 1, "no leader": None}
+    assert recorder.max_tracking_ids(list(both_and_none)) == both_and_none
+    with batch("follower"):
+        assert recorder.max_tracking_ids(list(both_and_none)) == both_and_none
+        recorder.insert_events([], tracking=Tracking("leader", 3))
+        assert recorder.max_tracking_ids(list(both_and_none)) == {**both_and_none, "leader": 3}
     # One row per leader and batch: its last position.
     rows = NotificationTrackingRecord.objects.filter(application_name="follower")
     assert sorted(rows.values_list("upstream_application_name", "notification_id")) == [
         ("leader", 2),
+        ("leader", 3),
         ("other leader", 1),
     ]
 

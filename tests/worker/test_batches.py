@@ -4,17 +4,23 @@ Each test drives the follower loops by hand, one batch at a time, so that the
 order in which processors take turns is exactly the one that matters.
 """
 
+import threading
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from eventsourcing.persistence import IntegrityError
 
 from accounts.application import Accounts
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.projections import AccountsProjection
+from bankproject.persistence import batches_in_a_row
 from bankproject.system import BankAccountSystem, persistence_env
-from bankproject.worker import Worker
+from bankproject.worker import Worker, recorded_state
+from infrastructure.models import FollowerState
+from tests.worker.conftest import Bank
 
 
 def workers(*names):
@@ -171,3 +177,128 @@ def test_followers_are_woken_once_a_batch_commits_not_while_it_is_open(bank):
     bank.commands.open_account("Bob")
     assert sagas_loop.process_pending() == 2
     assert woken_while_batching == [False]  # once, after the commit
+
+
+def seen_from_another_connection(read):
+    """What read() returns on another thread's connection: only what has been committed."""
+    answers = []
+
+    def read_and_close():
+        try:
+            answers.append(read())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=read_and_close)
+    thread.start()
+    thread.join()
+    return answers[0]
+
+
+def test_batches_in_a_row_each_commit_and_a_failed_one_leaves_nothing(bank, monkeypatch):
+    """As a follower loop runs them: on MariaDB its connection's autocommit stays off
+    between them (see bankproject.persistence.batch_transaction)."""
+    sagas, accounts = workers("Sagas", "Accounts")
+    account = bank.commands.open_account("Alice")
+    settle(loop(sagas), loop(accounts))
+    first = bank.commands.deposit_funds(account, D("10.00"))
+    second = bank.commands.deposit_funds(account, D("5.00"))
+    answer = Accounts.answer
+    calls = []
+
+    def answer_then_fail(self, request, *args):
+        calls.append(request.originator_id)
+        if request.originator_id == second and calls.count(second) == 1:
+            raise ConnectionError("database went away")
+        return answer(self, request, *args)
+
+    monkeypatch.setattr(Accounts, "answer", answer_then_fail)
+    with batches_in_a_row():
+        assert loop(sagas).process_pending() == 2  # both credits requested: committed
+        with pytest.raises(ConnectionError):
+            loop(accounts).process_pending()  # credits 10.00, then fails
+        balance = seen_from_another_connection(lambda: Bank().accounts.get_balance(account))
+        waiting = seen_from_another_connection(lambda: not Bank().sagas.get_saga(second).is_final)
+        assert (balance, waiting) == (0, True)
+        assert bank.accounts.get_balance(account) == 0  # nothing left on this connection either
+        settle(loop(sagas), loop(accounts))
+        balance = seen_from_another_connection(lambda: Bank().accounts.get_balance(account))
+        assert balance == D("15.00")  # committed, before the batches in a row end
+    assert calls == [first, second, first, second]
+    assert bank.sagas.get_saga(first).has_succeeded and bank.sagas.get_saga(second).has_succeeded
+
+
+def test_a_follower_state_recorded_between_batches_in_a_row_is_committed_at_once(bank):
+    (sagas,) = workers("Sagas")
+    bank.commands.open_account("Alice")
+    with batches_in_a_row():
+        assert loop(sagas).process_pending() == 1
+        recorded_state("Sagas", "running", datetime.now(UTC))
+        states = seen_from_another_connection(lambda: list(FollowerState.objects.values_list("state")))
+        assert states == [("running",)]
+
+
+@pytest.mark.mariadb
+def test_batches_in_a_row_set_autocommit_once_not_twice_a_batch(bank):
+    sagas, accounts = workers("Sagas", "Accounts")
+
+    def set_autocommit_statements():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW SESSION STATUS LIKE 'Com_set_option'")
+            return int(cursor.fetchone()[1])
+
+    def six_batches():
+        done = 0
+        for _ in range(3):
+            # Recorded on another connection: this one is kept for the batches.
+            seen_from_another_connection(lambda: Bank().commands.open_account("Alice"))
+            done += loop(sagas).process_pending() + loop(accounts).process_pending()
+        return done
+
+    before = set_autocommit_statements()
+    assert six_batches()
+    each_in_atomic = set_autocommit_statements() - before
+    before = set_autocommit_statements()
+    with batches_in_a_row():
+        assert six_batches()
+    in_a_row = set_autocommit_statements() - before
+    assert (each_in_atomic, in_a_row) == (6 * 2, 2)  # off and on a batch; off at the first, on at the end
+
+
+def test_a_batch_reads_its_leaders_tracking_positions_once_with_one_query(bank):
+    """The loop reads the positions as the batch begins, under the insert lock; the
+    tracking guard of the batch's first notification uses what was read."""
+    (sagas,) = workers("Sagas")
+    bank.commands.open_account("Alice")
+    bank.commands.open_account("Bob")
+    tracking_table = loop(sagas).follower.recorder.tracking_model._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        assert loop(sagas).process_pending() == 2
+    position_reads = [sql for sql in (query["sql"] for query in queries) if tracking_table in sql]
+    position_reads = [sql for sql in position_reads if sql.startswith("SELECT")]
+    assert len(position_reads) == 1  # for both leaders: Commands and Accounts
+
+
+def test_an_idle_poll_reads_the_leaders_notifications_and_begins_no_batch(bank):
+    """After a batch, the loop knows its positions: it looks for new notifications from
+    there before it begins a batch (no insert lock, no tracking read, no commit)."""
+    (sagas,) = workers("Sagas")
+    bank.commands.open_account("Alice")
+    with batches_in_a_row():
+        assert loop(sagas).process_pending() == 1
+        with CaptureQueriesContext(connection) as queries:
+            assert loop(sagas).process_pending() == 0
+        if connection.vendor == "mysql":
+            assert connection.get_autocommit() is False  # and no transaction left open:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(*) FROM information_schema.innodb_trx"
+                    " WHERE trx_mysql_thread_id = CONNECTION_ID()"
+                )
+                assert cursor.fetchone() == (0,)
+    statements = [query["sql"].split(" ", 1)[0] for query in queries]
+    # One for each leader (Commands and Accounts); on MariaDB, the end of their transaction.
+    assert statements == ["SELECT", "SELECT"] + (["ROLLBACK"] if connection.vendor == "mysql" else [])
+
+    bank.commands.open_account("Bob")  # found by the next poll, and processed in a batch
+    assert loop(sagas).process_pending() == 1
