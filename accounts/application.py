@@ -58,7 +58,7 @@ class BankAccountApplication(TransactionErrorsInEvents, Application):
 
         With the aggregate cache on, a copy of the cached account unless copy is
         False: then the cached object itself, for processors that empty the cache
-        whenever a change to it is not recorded (bankproject.worker.FollowerLoop).
+        whenever a change to it is not recorded (infrastructure.worker.FollowerLoop).
         """
         try:
             return self.repository.get(parse_account_id(account_id), deepcopy_from_cache=copy)

@@ -64,10 +64,10 @@ def set_up_django(fill: bool) -> None:
 
 def fill(transfers: int, accounts: int) -> None:
     from bankproject.system import BankAccountSystem, persistence_env, recorded_commands
-    from bankproject.worker import Worker
+    from infrastructure.worker import Worker
 
     commands = recorded_commands()
-    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"), uses_django=True)
+    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"))
     try:
         account_ids = [commands.open_account(f"Customer {n}", f"c{n}@example.com") for n in range(accounts)]
         for account_id in account_ids:

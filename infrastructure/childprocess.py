@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,10 @@ def end_with_this_process(root_pids: list[int]) -> None:
     )
 
 
+# A Ray session's directory name, as its processes' command lines give it.
+RAY_SESSION = re.compile(r"session_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9_-]+")
+
+
 def _started(pid: int) -> str | None:
     """A process's start time (told apart from a later process given the same id), if it lives."""
     try:
@@ -104,21 +110,48 @@ def _below(roots: set[int]) -> set[int]:
         found |= more
 
 
+def _ray_sessions(pids: Iterable[int]) -> set[str]:
+    """The Ray sessions (their directories' names) the processes' command lines name."""
+    sessions = set()
+    for pid in pids:
+        try:
+            sessions.update(
+                RAY_SESSION.findall(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
+            )
+        except OSError:
+            continue
+    return sessions
+
+
+def _of_sessions(sessions: set[str]) -> dict[int, str | None]:
+    """Every living process whose command line names one of the sessions."""
+    if not sessions:
+        return {}
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    return {pid: _started(pid) for pid in pids if _ray_sessions([pid]) & sessions}
+
+
 def _watch(parent_pid: int, roots: set[int], interval: float = 0.5) -> None:
     """The watcher's body (see end_with_this_process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     noted = {pid: started for pid in roots if (started := _started(pid)) is not None}
+    sessions: set[str] = set()
     while not parent_is_gone(parent_pid):
         # Followed by id only while the id is still that process's (ids are reused).
         same = {pid for pid, started in noted.items() if _started(pid) == started}
         noted = {pid: started for pid in _below(same) if (started := _started(pid)) is not None}
+        sessions |= _ray_sessions(noted)
         time.sleep(interval)
-    for pid, started in noted.items():
-        if _started(pid) == started:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+    # What was noted, and what was started since the last look (a Ray worker whose
+    # raylet died is adopted elsewhere): every process of the same Ray sessions.
+    for _ in range(2):
+        for pid, started in {**noted, **_of_sessions(sessions)}.items():
+            if _started(pid) == started:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        time.sleep(interval)
 
 
 if __name__ == "__main__":

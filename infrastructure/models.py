@@ -4,7 +4,7 @@ from django.db import models
 class EventInsertLock(models.Model):
     """One row per application, locked while that application inserts events.
 
-    See bankproject.persistence.serialise_inserts for why.
+    See infrastructure.persistence.serialise_inserts for why.
     """
 
     application_name = models.CharField(max_length=32, unique=True)

@@ -6,7 +6,7 @@ ProcessApplication that records no events: its policy changes Django ORM rows,
 and the rows and its tracking record commit in one database transaction. An
 event is therefore applied to the tables exactly once, whatever crashes, and a
 second processor of the same projection is refused (see
-bankproject.persistence), rolling its rows back with it.
+infrastructure.persistence), rolling its rows back with it.
 
 A policy does not write rows itself: it reads and changes them through
 ``ReadModelProjection.changes``, which keeps them for the rest of the
@@ -26,7 +26,7 @@ from django.db import models, transaction
 from eventsourcing.persistence import Tracking
 from eventsourcing.system import ProcessApplication
 
-from bankproject.persistence import before_batch_commits, in_batch, insert_rows, serialise_inserts
+from infrastructure.persistence import before_batch_commits, in_batch, serialise_inserts, write_rows
 
 # The shadow models, in a registry of their own: Django's (migrations, the admin) never sees them.
 SHADOW_APPS = Apps()
@@ -125,9 +125,9 @@ class ReadModelChanges:
 
     def write(self) -> None:
         for model, rows in self.added.items():
-            insert_rows(self.table(model), rows)
+            write_rows(self.table(model), rows)
         for model, changed in self.changed.items():
-            insert_rows(
+            write_rows(
                 self.table(model), list(changed.values()), update_fields=sorted(self.changed_fields[model])
             )
 
@@ -157,7 +157,7 @@ class ReadModelProjection(ProcessApplication):
 
     def prefetch(self, domain_events: list[Any]) -> None:
         """Called with a batch's events before they are processed (by
-        bankproject.worker.FollowerLoop): reads at once the rows they will change."""
+        infrastructure.worker.FollowerLoop): reads at once the rows they will change."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if in_batch(self.name):

@@ -68,7 +68,7 @@ def record_follower_state(
     leader_name: str = "",
     notification_id: int | None = None,
 ) -> None:
-    """Records what the named follower is doing (see bankproject.worker.FollowerLoop)."""
+    """Records what the named follower is doing (see infrastructure.worker.FollowerLoop)."""
     FollowerState.objects.update_or_create(
         application_name=name,
         defaults={

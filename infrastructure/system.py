@@ -11,7 +11,7 @@ from eventsourcing.system import MultiThreadedRunner, Runner, SingleThreadedRunn
 
 PERSISTENCE_MODULES = {
     "popo": "eventsourcing.popo",
-    "django": "bankproject.persistence:Factory",
+    "django": "infrastructure.persistence:Factory",
 }
 # The same JSON as eventsourcing's JSONTranscoder writes, made faster (see the module).
 TRANSCODER = "infrastructure.transcoding:OrjsonTranscoder"

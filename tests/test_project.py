@@ -10,7 +10,7 @@ from bankproject.system import persistence_env
 @pytest.mark.in_memory
 def test_persistence_env_selects_memory_or_the_django_database():
     assert persistence_env("popo")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
-    assert persistence_env("django")["PERSISTENCE_MODULE"] == "bankproject.persistence:Factory"
+    assert persistence_env("django")["PERSISTENCE_MODULE"] == "infrastructure.persistence:Factory"
     assert persistence_env("django")["TRANSCODER_TOPIC"] == "infrastructure.transcoding:OrjsonTranscoder"
     with pytest.raises(ValueError, match="persistence must be one of"):
         persistence_env("postgres")
@@ -53,7 +53,7 @@ def test_createauditor_makes_a_login_in_the_auditors_group():
 def test_loaddemo_records_a_day_that_the_worker_carries_out(capsys):
     from accounts.models import AccountSummary
     from bankproject.system import BankAccountSystem
-    from bankproject.worker import Worker
+    from infrastructure.worker import Worker
     from sagas.models import SagaSummary
 
     call_command("loaddemo", "--if-empty")

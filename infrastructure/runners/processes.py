@@ -13,8 +13,8 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.system import Leader, System
 
-from bankproject.worker import Prompt, StopSignals, Worker
 from infrastructure.runners.base import IN_MEMORY, PullingRunner
+from infrastructure.worker import Prompt, StopSignals, Worker
 
 
 def run_worker_process(

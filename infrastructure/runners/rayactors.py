@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import threading
@@ -14,8 +13,8 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.system import Leader, System
 
-from bankproject.worker import CACHED_AGGREGATES_ENV, Prompt
 from infrastructure.runners.base import IN_MEMORY, PullingRunner
+from infrastructure.worker import IN_MEMORY_STORE, Prompt, django_store
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -95,10 +94,9 @@ class ApplicationActor:
             start_django(settings_module, database)
         self.system = system
         self.name = name
-        self.uses_django = database is not None
+        self.store = django_store() if database is not None else IN_MEMORY_STORE
         if name in system.followers:
-            follower_env = {**env, **CACHED_AGGREGATES_ENV} if self.uses_django else env
-            self.app: Application[Any] = system.follower_cls(name)(env=follower_env)
+            self.app: Application[Any] = system.follower_cls(name)(env=self.store.follower_env(env))
         else:
             self.app = system.leader_cls(name)(env=env)
         self.env = env
@@ -109,12 +107,7 @@ class ApplicationActor:
 
     def connect(self, actors: dict[str, Any]) -> None:
         """Follows this application's leaders and leads its followers."""
-        from bankproject.worker import (
-            FollowerLoop,
-            close_database_connection,
-            database_reachable,
-            recorded_state,
-        )
+        from infrastructure.worker import FollowerLoop
 
         prompt = None
         if isinstance(self.app, Leader):
@@ -126,31 +119,17 @@ class ApplicationActor:
             return
         sources: dict[str, Any] = {}
         for leader_name in self.system.follows[self.name]:
-            if self.uses_django:
+            if self.store is not IN_MEMORY_STORE:
                 # Through the database, as every other reader does.
                 sources[leader_name] = self.system.get_app_cls(leader_name)(env=self.env).recorder
             else:
                 sources[leader_name] = ActorNotificationSource(actors[leader_name])
             self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
-        batch: Any = nullcontext
-        in_a_row: Any = nullcontext
-        reads_ended: Any = None
-        if self.uses_django:
-            from bankproject.persistence import batch as database_batch
-            from bankproject.persistence import batches_in_a_row, end_reads
-
-            batch = functools.partial(database_batch, self.name)
-            in_a_row, reads_ended = batches_in_a_row, end_reads
         self.loop = FollowerLoop(
             self.app,  # type: ignore[arg-type]
             sources,
             poll_interval=self.poll_interval,
-            on_error=close_database_connection if self.uses_django else None,
-            batch=batch,
-            probe=database_reachable if self.uses_django else None,
-            record_state=recorded_state if self.uses_django else None,
-            batches_in_a_row=in_a_row,
-            end_reads=reads_ended,
+            store=self.store,
         )
         if prompt is not None:
             self.loop.after_batch = [prompt]

@@ -4,14 +4,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bankproject.system import BankAccountSystem, persistence_env, recorded_commands
-from bankproject.worker import Worker
+from infrastructure.worker import Worker
 from tests.worker.conftest import start_worker  # noqa: F401 (runsystem as a subprocess)
 
 
 @pytest.fixture
 def carry_out(transactional_db):
     """Does the worker's job in this process: carries out every recorded request."""
-    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"), uses_django=True)
+    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"))
     yield worker.process_all_pending
     worker.stop()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bankproject.system import BankAccountSystem, persistence_env
-from bankproject.worker import Worker
+from infrastructure.worker import Worker
 
 # Playwright's sync API keeps an event loop running in this thread; the ORM calls the
 # tests make between browser steps are synchronous and safe.

@@ -19,9 +19,9 @@ from eventsourcing.system import ProcessApplication
 from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
 from eventsourcing_django.recorders import DjangoApplicationRecorder
 
-from bankproject.persistence import BankApplicationRecorder
 from bankproject.system import persistence_env
 from infrastructure.childprocess import database_settings
+from infrastructure.persistence import BankApplicationRecorder
 from tests.persistence import writers
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.alone, pytest.mark.django_db(transaction=True)]
@@ -103,7 +103,7 @@ class RaceFollower(ProcessApplication):
 
 
 PERSISTENCE_MODULES = [
-    pytest.param("bankproject.persistence:Factory", False, id="project persistence"),
+    pytest.param("infrastructure.persistence:Factory", False, id="project persistence"),
     pytest.param("eventsourcing_django", True, id="eventsourcing-django alone loses events"),
 ]
 

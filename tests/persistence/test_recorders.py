@@ -9,7 +9,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.tests import persistence as eventsourcing_cases
 from eventsourcing_django.models import NotificationTrackingRecord, SnapshotRecord, StoredEventRecord
 
-from bankproject.persistence import (
+from infrastructure.persistence import (
     BankAggregateRecorder,
     BankApplicationRecorder,
     BankProcessRecorder,

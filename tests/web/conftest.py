@@ -3,13 +3,13 @@ from django.contrib.auth.models import Group
 
 from accounts.models import AccountSummary
 from bankproject.system import BankAccountSystem, persistence_env, recorded_commands
-from bankproject.worker import Worker
+from infrastructure.worker import Worker
 
 
 @pytest.fixture
 def carry_out(transactional_db):
     """Does the worker's job in this process: carries out every recorded request."""
-    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"), uses_django=True)
+    worker = Worker(BankAccountSystem(read_models=True), persistence_env("django"))
     yield worker.process_all_pending
     worker.stop()
 

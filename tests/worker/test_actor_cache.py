@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from bankproject.system import BankAccountSystem, persistence_env
-from bankproject.worker import Worker, forget_cached_aggregates
 from infrastructure.childprocess import database_settings
 from infrastructure.runners import ApplicationActor
+from infrastructure.worker import Worker, forget_cached_aggregates
 from tests.worker.conftest import wait_until
 from tests.worker.test_worker import exists
 

@@ -8,7 +8,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from accounts.application import Accounts
 from bankproject.system import BankAccountSystem, persistence_env
-from bankproject.worker import RETRY_DELAY_CAP, Worker, retry_delay
+from infrastructure.worker import RETRY_DELAY_CAP, Worker, retry_delay
 from tests.worker.conftest import wait_until
 from tests.worker.test_worker import exists
 

@@ -16,10 +16,10 @@ from eventsourcing.persistence import IntegrityError
 from accounts.application import Accounts
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.projections import AccountsProjection
-from bankproject.persistence import batches_in_a_row
 from bankproject.system import BankAccountSystem, persistence_env
-from bankproject.worker import Worker, recorded_state
 from infrastructure.models import FollowerState
+from infrastructure.persistence import batches_in_a_row
+from infrastructure.worker import Worker, recorded_state
 from tests.worker.conftest import Bank
 
 
@@ -197,7 +197,7 @@ def seen_from_another_connection(read):
 
 def test_batches_in_a_row_each_commit_and_a_failed_one_leaves_nothing(bank, monkeypatch):
     """As a follower loop runs them: on MariaDB its connection's autocommit stays off
-    between them (see bankproject.persistence.batch_transaction)."""
+    between them (see infrastructure.persistence.batch_transaction)."""
     sagas, accounts = workers("Sagas", "Accounts")
     account = bank.commands.open_account("Alice")
     settle(loop(sagas), loop(accounts))

@@ -17,10 +17,10 @@ from eventsourcing.persistence import DataError
 
 from accounts.models import AccountSummary
 from bankproject.system import BankAccountSystem, persistence_env
-from bankproject.worker import Worker
 from infrastructure.childprocess import database_settings
 from infrastructure.models import FollowerState
 from infrastructure.projections import ReadModelChanges
+from infrastructure.worker import Worker
 from tests.worker.conftest import PROJECT_DIR, wait_until
 
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bankproject.worker import RETRY_DELAY_CAP
 from infrastructure.childprocess import database_settings
+from infrastructure.worker import RETRY_DELAY_CAP
 from tests.readmodels.checks import check_read_models, wait_for_read_models
 from tests.system.workload import Workload, check_invariants, submit_random_requests, wait_until_final
 from tests.worker.conftest import PROJECT_DIR

@@ -9,7 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from accounts.application import Accounts
 from bankproject.system import BankAccountSystem, make_runner, persistence_env
-from bankproject.worker import Worker
+from infrastructure.worker import Worker
 from tests.worker.conftest import wait_until
 
 D = Decimal

@@ -6,13 +6,13 @@ from django.core.management.base import BaseCommand
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from bankproject.persistence import serialise_inserts, sqlite_writers_take_turns
-from bankproject.worker import Worker
 from infrastructure.models import ProjectionTrackingRecord
+from infrastructure.persistence import serialise_inserts, sqlite_writers_take_turns
 from infrastructure.progress import progress_bar
 from infrastructure.projections import ReadModelProjection, shadow_model
 from infrastructure.status import notification_count
 from infrastructure.system import configured_system, persistence_env
+from infrastructure.worker import Worker
 
 # The swap's transaction catches up what arrived since the last pass: the passes before it
 # go on (up to CATCH_UP_PASSES) while more than this many notifications arrived during one.

@@ -5,10 +5,10 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bankproject.worker import StopSignals, Worker
 from infrastructure.metrics import serve_worker_metrics
 from infrastructure.signals import worker_starting
 from infrastructure.system import configured_system, make_system_runner, persistence_env
+from infrastructure.worker import StopSignals, Worker
 
 logger = logging.getLogger("bank.worker")
 

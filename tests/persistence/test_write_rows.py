@@ -1,4 +1,4 @@
-"""Rows written in SQL (bankproject.persistence.insert_rows): inserts, and upserts of chosen fields."""
+"""Rows written in SQL (infrastructure.persistence.write_rows): inserts, and upserts of chosen fields."""
 
 from datetime import timedelta
 from decimal import Decimal as D
@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccountSummary
-from bankproject.persistence import insert_rows
 from infrastructure.models import EventInsertLock
+from infrastructure.persistence import write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,19 +30,19 @@ def summary(number, **fields):
 def test_new_rows_are_inserted_whole_with_one_statement(django_assert_num_queries):
     rows = [summary("000000018", balance=D("1.50")), summary("000000026", is_closed=True)]
     with django_assert_num_queries(1):
-        insert_rows(AccountSummary, rows)
+        write_rows(AccountSummary, rows)
     stored = {row.number: row for row in AccountSummary.objects.all()}
     assert stored["000000018"].balance == D("1.50") and not stored["000000018"].is_closed
     assert stored["000000026"].is_closed and stored["000000026"].account_id == rows[1].account_id
 
 
 def test_rows_read_are_written_back_with_only_the_fields_named():
-    insert_rows(AccountSummary, [summary("000000018"), summary("000000026")])
+    write_rows(AccountSummary, [summary("000000018"), summary("000000026")])
     first, second = AccountSummary.objects.order_by("number")
     first.balance, first.version = D("10.00"), 2
     first.full_name = "Not written"
     second.balance = D("-3.00")
-    insert_rows(AccountSummary, [first, second], update_fields=["balance", "version"])
+    write_rows(AccountSummary, [first, second], update_fields=["balance", "version"])
     first, second = AccountSummary.objects.order_by("number")
     assert (first.balance, first.version, first.full_name) == (D("10.00"), 2, "Alice")
     assert second.balance == D("-3.00")
@@ -52,7 +52,7 @@ def test_rows_read_are_written_back_with_only_the_fields_named():
 def test_an_upsert_on_a_unique_field_keeps_one_row():
     earlier = timezone.now() - timedelta(minutes=1)
     for locked_at in (earlier, timezone.now()):
-        insert_rows(
+        write_rows(
             EventInsertLock,
             [EventInsertLock(application_name="Sagas", last_locked_at=locked_at)],
             update_fields=["last_locked_at"],

@@ -1,0 +1,226 @@
+"""eventsourcing-django's recorders, with notification ids visible in id order and
+writes that join the batch in hand; and the Factory that makes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from eventsourcing_django import factory, models, recorders
+
+from infrastructure.persistence.batches import (
+    TRACKING_MODELS,
+    _batch,
+    before_batch_commits,
+    in_batch,
+    serialise_inserts,
+)
+from infrastructure.persistence.sqlwriter import write_rows
+
+
+class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
+    def _lock_table(self) -> None:
+        """Aggregate and snapshot records have no notification ids to keep in order."""
+
+    def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        return self.insert_records(stored_events, returning_ids=True)
+
+    def insert_records(self, stored_events: list[StoredEvent], returning_ids: bool) -> list[int]:
+        """Inserts the events with one statement (see write_rows), in order."""
+        records = [
+            self.model(
+                application_name=self.application_name,
+                originator_id=stored_event.originator_id,
+                originator_version=stored_event.originator_version,
+                topic=stored_event.topic,
+                state=stored_event.state,
+            )
+            for stored_event in stored_events
+        ]
+        return write_rows(self.model, records, using=self.using, returning_ids=returning_ids)
+
+    @recorders.errors
+    def select_first_events(self, originator_ids: Iterable[UUID]) -> list[StoredEvent]:
+        """The first event of each of the given aggregates that has one, in one query."""
+        records = self.model.objects.using(self.using).filter(
+            application_name=self.application_name,
+            originator_id__in=list(originator_ids),
+            originator_version=1,  # eventsourcing's aggregates start at version 1
+        )
+        return [
+            StoredEvent(
+                originator_id=record.originator_id,
+                originator_version=record.originator_version,
+                topic=record.topic,
+                state=bytes(record.state),
+            )
+            for record in records
+        ]
+
+
+class BankApplicationRecorder(BankAggregateRecorder, recorders.DjangoApplicationRecorder):
+    def _lock_table(self) -> None:
+        serialise_inserts(self.application_name, self.using)
+
+    @recorders.errors
+    def insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if in_batch(self.application_name):
+            return self._insert_events(stored_events, **kwargs)  # the batch's transaction and lock
+        return super().insert_events(stored_events, **kwargs)
+
+
+class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecorder):
+    """Records a follower's events with its tracking positions.
+
+    In a batch, events are not inserted one notification at a time: they are
+    kept and inserted with one statement when the batch ends, or before anything
+    reads this application's events within it (a snapshot, an aggregate not in
+    memory). They have no notification ids until then, so nothing is prompted
+    on their recording; the follower's loop prompts once the batch commits.
+    """
+
+    def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        tracking: Tracking | None = kwargs.get("tracking")
+        if tracking is not None:
+            # Under the insert lock, so no other processor of this follower can
+            # record a position in between: a position is recorded only once, in order.
+            position = self.max_tracking_id(tracking.application_name)
+            if position is not None and tracking.notification_id <= position:
+                msg = (
+                    f"{self.application_name} has already processed notification "
+                    f"{position} of {tracking.application_name}, "
+                    f"not recording {tracking.notification_id}"
+                )
+                raise IntegrityError(msg)
+        if in_batch(self.application_name):
+            self.pending_events().stored_events += stored_events
+            if tracking is not None:
+                _batch.positions[tracking.application_name] = tracking.notification_id  # row at the end
+                _batch.tracking_model = self.tracking_model
+            return []
+        notification_ids = super()._insert_events(stored_events)
+        if tracking is not None:
+            self.tracking_model(
+                application_name=self.application_name,
+                upstream_application_name=tracking.application_name,
+                notification_id=tracking.notification_id,
+            ).save(using=self.using)
+        return notification_ids
+
+    def __init__(
+        self, *args: Any, tracking_model: type[Model] = models.NotificationTrackingRecord, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.tracking_model = tracking_model
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        """As eventsourcing-django's, in this follower's tracking table.
+
+        In a batch, the database is read once per leader: the batch holds the insert
+        lock, so only the batch itself records positions until it ends (the loop reads
+        them as the batch begins, the tracking guard again for the first notification).
+        """
+        if not in_batch(self.application_name):
+            return self.read_max_tracking_id(application_name)
+        if application_name in _batch.positions:
+            return _batch.positions[application_name]
+        if application_name not in _batch.read_positions:
+            _batch.read_positions[application_name] = self.read_max_tracking_id(application_name)
+        return _batch.read_positions[application_name]
+
+    def max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
+        """max_tracking_id of each of the given leaders, read with one statement."""
+        if len(application_names) > 1 and (
+            not in_batch(self.application_name)
+            or any(
+                name not in _batch.positions and name not in _batch.read_positions
+                for name in application_names
+            )
+        ):
+            read = self.read_max_tracking_ids(application_names)
+            if not in_batch(self.application_name):
+                return read
+            for name, position in read.items():
+                _batch.read_positions.setdefault(name, position)
+        return {name: self.max_tracking_id(name) for name in application_names}
+
+    @recorders.errors
+    def read_max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
+        """One SELECT of scalar subqueries, one a leader, each read as read_max_tracking_id's is
+        (the last row by the tracking table's index): a follower of two leaders (Sagas,
+        SagasProjection) reads its positions as each batch begins."""
+        connection = connections[self.using or DEFAULT_DB_ALIAS]
+        quote = connection.ops.quote_name
+        meta = self.tracking_model._meta
+        table, position, follower, leader = (
+            quote(name)
+            for name in (
+                meta.db_table,
+                meta.get_field("notification_id").column,
+                meta.get_field("application_name").column,
+                meta.get_field("upstream_application_name").column,
+            )
+        )
+        one = (
+            f"(SELECT {position} FROM {table} WHERE {follower} = %s AND {leader} = %s"
+            f" ORDER BY {position} DESC LIMIT 1)"
+        )
+        params = [value for name in application_names for value in (self.application_name, name)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join([one] * len(application_names)), params)
+            row = cursor.fetchone()
+        return dict(zip(application_names, row, strict=True))
+
+    @recorders.errors
+    def read_max_tracking_id(self, application_name: str) -> int | None:
+        return (
+            self.tracking_model.objects.using(self.using)
+            .filter(application_name=self.application_name, upstream_application_name=application_name)
+            .order_by("-notification_id")
+            .values_list("notification_id", flat=True)
+            .first()
+        )
+
+    def pending_events(self) -> PendingEvents:
+        return before_batch_commits("events", lambda: PendingEvents(self))
+
+    def select_events(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        if in_batch(self.application_name):
+            self.pending_events().write()  # what the batch recorded is read too
+        return super().select_events(*args, **kwargs)
+
+
+class PendingEvents:
+    """Events a batch has recorded and not yet inserted."""
+
+    def __init__(self, recorder: BankProcessRecorder) -> None:
+        self.recorder = recorder
+        self.stored_events: list[StoredEvent] = []
+
+    @recorders.errors
+    def write(self) -> None:
+        stored_events, self.stored_events = self.stored_events, []
+        self.recorder.insert_records(stored_events, returning_ids=False)
+
+
+class Factory(factory.Factory):
+    def aggregate_recorder(self, purpose: str = "events") -> BankAggregateRecorder:
+        model = models.SnapshotRecord if purpose == "snapshots" else models.StoredEventRecord
+        return BankAggregateRecorder(application_name=self.env.name, model=model, using=self.db_alias)
+
+    def application_recorder(self) -> BankApplicationRecorder:
+        return BankApplicationRecorder(
+            application_name=self.env.name, model=models.StoredEventRecord, using=self.db_alias
+        )
+
+    def process_recorder(self) -> BankProcessRecorder:
+        return BankProcessRecorder(
+            application_name=self.env.name,
+            model=models.StoredEventRecord,
+            using=self.db_alias,
+            tracking_model=TRACKING_MODELS[self.env.get("TRACKING_RECORDS", "")],
+        )
