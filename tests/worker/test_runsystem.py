@@ -92,8 +92,11 @@ def test_killing_the_worker_again_and_again_loses_and_repeats_nothing(bank, star
 @pytest.mark.not_postgresql
 def test_two_workers_on_the_same_applications_process_each_request_once(bank, start_worker):
     accounts = open_accounts(bank, 10)
-    first = start_worker(name="first")
-    second = start_worker(name="second")
+    # Both poll often, so that each finds requests first some of the time: an idle
+    # poll takes no lock, and the worker whose followers wake each other would else
+    # take every request (each request once is the point; both taking part shows it).
+    first = start_worker("--poll-interval", "0.02", name="first")
+    second = start_worker("--poll-interval", "0.02", name="second")
     workload = submit_random_requests(bank.commands, accounts, count=300, seed=11)
     check_invariants(bank.accounts, bank.sagas, workload)
     assert "processed" in first.logs() and "processed" in second.logs()
