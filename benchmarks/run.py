@@ -24,6 +24,12 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import uuid4
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the project's packages
+
+from benchmarks.pages import page_ms  # noqa: E402
+from benchmarks.stats import percentile  # noqa: E402
+from benchmarks.work import WorkMeter  # noqa: E402
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/bank_bench")
@@ -150,84 +156,6 @@ def start_workers(layout: str, ray_address: str | None = None) -> list[subproces
     ]
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) a process has used, its children's included: those
-    still running (read from /proc) and those that ended (counted by the kernel)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-    total = (utime + stime + cutime + cstime) / CLOCK_TICKS
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        for child in task.read_text().split():
-            total += cpu_seconds(int(child))
-    return total
-
-
-def mariadb_pid() -> int | None:
-    for stat in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if stat.read_text().strip() in ("mariadbd", "mysqld"):
-                return int(stat.parent.name)
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return None
-
-
-class WorkMeter:
-    """The work done over a stretch of the run: CPU time of the worker processes, of
-    MariaDB and of this (submitting) process, and the SQL statements MariaDB ran for
-    clients other than this process (its own session's statements are subtracted)."""
-
-    def __init__(self, workers: list[subprocess.Popen]) -> None:
-        self.worker_pids = [worker.pid for worker in workers]
-        self.mariadb_pid = mariadb_pid()
-
-    def read(self) -> dict[str, float]:
-        from django.db import connection
-
-        counted = "Variable_name = 'Questions' OR Variable_name LIKE 'Com\\_%%'"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SHOW GLOBAL STATUS WHERE {counted}")
-            everyone = dict(cursor.fetchall())
-            cursor.execute(f"SHOW SESSION STATUS WHERE {counted}")
-            this_session = dict(cursor.fetchall())
-        others = {name: int(everyone[name]) - int(this_session.get(name, 0)) for name in everyone}
-        return {
-            "worker_cpu": sum(cpu_seconds(pid) for pid in self.worker_pids),
-            "db_cpu": cpu_seconds(self.mariadb_pid) if self.mariadb_pid else float("nan"),
-            "submit_cpu": time.process_time(),
-            "statements": others.pop("Questions"),
-            # By type: Com_set_option (SET autocommit), Com_select, Com_insert, Com_commit...
-            **{f"statements:{name[4:]}": count for name, count in others.items()},
-        }
-
-    def __enter__(self) -> WorkMeter:
-        self.before = self.read()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        after = self.read()
-        self.used = {name: after[name] - self.before[name] for name in after}
-
-    def per(self, count: int) -> dict[str, float]:
-        return {
-            "cpu_ms_per_transfer": round(self.used["worker_cpu"] * 1000 / count, 3),
-            "db_cpu_ms_per_transfer": round(self.used["db_cpu"] * 1000 / count, 3),
-            "submit_cpu_ms_per_transfer": round(self.used["submit_cpu"] * 1000 / count, 3),
-            "statements_per_transfer": round(self.used["statements"] / count, 2),
-            "statements_per_transfer_by_type": {
-                name.split(":", 1)[1]: round(used / count, 2)
-                for name, used in sorted(self.used.items(), key=lambda item: -item[1])
-                if name.startswith("statements:") and used / count >= 0.01
-            },
-        }
-
-
 def wait_until_settled(timeout: float = 3600) -> None:
     from bankproject.system import BankAccountSystem
     from infrastructure.status import follower_positions
@@ -278,90 +206,6 @@ def latency_ms(seconds: float, per_second: int = 50) -> dict[str, float]:
     summaries = SagaSummary.objects.filter(saga_id__in=saga_ids)
     latencies = sorted((s.finished_at - s.created_at).total_seconds() * 1000 for s in summaries)
     return {f"p{p}_ms": round(percentile(latencies, p), 1) for p in (50, 95, 99)}
-
-
-def percentile(values: list[float], p: int) -> float:
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def page_ms(
-    page_accounts: int, page_entries: int, repeats: int = 40, warm_up: int = 5
-) -> dict[str, dict[str, float]]:
-    """Server time of the main pages with many accounts and ledger entries in the read models."""
-    from django.contrib.auth.models import User
-    from django.db.models import Count, Sum
-    from django.test import Client
-    from django.utils import timezone
-
-    from accounts.models import AccountSummary, BankTotals, LedgerEntry
-    from accounts.numbers import account_number
-
-    now = timezone.now()
-    start = 10_000_000
-    fake_accounts = [
-        AccountSummary(
-            account_id=uuid4(),
-            number=account_number(start + n),
-            full_name=f"Customer {n}",
-            balance=Decimal(n % 5000),
-            opened_at=now,
-            changed_at=now,
-            version=1,
-        )
-        for n in range(page_accounts)
-    ]
-    AccountSummary.objects.bulk_create(fake_accounts, batch_size=5000)
-    # Rows loaded behind the projection's back: its totals row must count them too.
-    figures = AccountSummary.objects.aggregate(count=Count("pk"), total=Sum("balance"))
-    BankTotals.objects.update_or_create(
-        pk=BankTotals.ROW, defaults={"account_count": figures["count"], "total_balance": figures["total"]}
-    )
-    busy = fake_accounts[-1]
-    per_account = max(1, page_entries // page_accounts)
-    accounts = [account.account_id for account in fake_accounts]
-    entries = []
-    for account_id in accounts:
-        for version in range(per_account):
-            entries.append(
-                LedgerEntry(
-                    account_id=account_id,
-                    version=version + 2,
-                    kind="deposit",
-                    amount=Decimal("1.00"),
-                    balance_after=Decimal(version + 1),
-                    created_at=now,
-                )
-            )
-        if len(entries) >= 20000:
-            LedgerEntry.objects.bulk_create(entries)
-            entries = []
-    LedgerEntry.objects.bulk_create(entries)
-
-    user = User.objects.create_superuser("bench", "bench@example.com", "bench-password-1")
-    client = Client()
-    client.force_login(user)
-    pages = {
-        "accounts_list": "/accounts/",
-        "account_page": f"/accounts/{busy.number}/",
-        "admin_dashboard": "/admin/dashboard/",
-    }
-    figures = {}
-    for name, url in pages.items():
-        # Not timed: the first requests after loading a million rows measure the
-        # database reading pages back into its buffer pool, not the server's time.
-        for _ in range(warm_up):
-            client.get(url, secure=True)
-        timings = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            response = client.get(url, secure=True)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        timings.sort()
-        figures[name] = {"p50": round(percentile(timings, 50), 1), "p95": round(percentile(timings, 95), 1)}
-    return figures
 
 
 def verify_events_per_s() -> dict[str, float]:

@@ -92,7 +92,7 @@ def db_cpu() -> float:
     work included), or this connection's PostgreSQL backend; NaN on SQLite (in-process)."""
     from django.db import connection
 
-    from benchmarks.run import cpu_seconds, mariadb_pid
+    from benchmarks.work import cpu_seconds, mariadb_pid
 
     if connection.vendor == "mysql":
         pid = mariadb_pid()

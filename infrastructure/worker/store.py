@@ -35,27 +35,20 @@ def forget_cached_aggregates(app: Application[Any]) -> None:
 
 @dataclass(frozen=True)
 class Store:
-    batch: Callable[[str], AbstractContextManager[Any]]  # one transaction for a batch of a follower's
-    batches_in_a_row: Callable[[], AbstractContextManager[Any]]  # held while a loop runs batch after batch
-    end_reads: Callable[[], None] | None  # ends what reads outside a batch began
-    on_error: Callable[[], None] | None  # after an error: the connection may be broken
-    probe: Callable[[], bool] | None  # whether the database answers, cheaply
-    record_state: Callable[..., None] | None  # records a follower's state for operators
-    keeps_aggregates: bool  # followers keep the aggregates they write between batches (see above)
+    # One transaction for a batch of the named follower's notifications.
+    batch: Callable[[str], AbstractContextManager[Any]] = lambda name: nullcontext()
+    batches_in_a_row: Callable[[], AbstractContextManager[Any]] = nullcontext  # held while batches follow
+    end_reads: Callable[[], None] | None = None  # ends what reads outside a batch began
+    on_error: Callable[[], None] | None = None  # after an error: the connection may be broken
+    probe: Callable[[], bool] | None = None  # whether the database answers, cheaply
+    record_state: Callable[..., None] | None = None  # records a follower's state for operators
+    keeps_aggregates: bool = False  # followers keep the aggregates they write between batches (see above)
 
     def follower_env(self, env: dict[str, str]) -> dict[str, str]:
         return {**env, **CACHED_AGGREGATES_ENV} if self.keeps_aggregates else env
 
 
-IN_MEMORY_STORE = Store(
-    batch=lambda name: nullcontext(),
-    batches_in_a_row=nullcontext,
-    end_reads=None,
-    on_error=None,
-    probe=None,
-    record_state=None,
-    keeps_aggregates=False,
-)
+IN_MEMORY_STORE = Store()  # events in memory: nothing to begin, end or probe
 
 
 def django_store() -> Store:
