@@ -26,6 +26,9 @@ class KindOfRequest:
     to_account: str = ""  # the field naming the account money goes to, if any
     amount: str = ""  # the field holding the money moved or asked for, if any
     method: str = ""  # the Commands method named for it, if any (Commands.request records every kind)
+    # How it moves money when it succeeds: "in" (paid into the account), "out" (paid
+    # out of it), "between" (from the account to the other one), or "" (none).
+    money: str = ""
 
     @property
     def saga(self) -> type[Saga]:
@@ -50,6 +53,7 @@ REQUESTS = (
         method="deposit_funds",
         account="credit_account_id",
         amount="amount",
+        money="in",
     ),
     KindOfRequest(
         "withdrawal",
@@ -58,6 +62,7 @@ REQUESTS = (
         method="withdraw_funds",
         account="debit_account_id",
         amount="amount",
+        money="out",
     ),
     KindOfRequest(
         "transfer",
@@ -67,6 +72,7 @@ REQUESTS = (
         account="debit_account_id",
         to_account="credit_account_id",
         amount="amount",
+        money="between",
     ),
     KindOfRequest(
         "overdraft limit",

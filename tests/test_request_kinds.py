@@ -75,6 +75,8 @@ def test_a_kind_is_projected_and_named_in_a_tellers_words(kind):
     assert row["kind"] == kind.value and row["account_id"] is not None
     assert ("to_account_id" in row) == bool(kind.to_account)
     assert ("amount" in row) == bool(kind.amount)
+    assert kind.money in ("in", "out", "between", "") and (kind.amount or not kind.money)
+    assert (kind.money == "between") == bool(kind.to_account)
     assert SagaSummary.Kind(kind.value).label == kind.words and kind.words
     assert get_topic(kind.command.Requested) in SagasProjection.topics
     assert get_topic(kind.saga.Started) in SagasProjection.topics

@@ -13,7 +13,10 @@ from eventsourcing.application import AggregateNotFoundError
 
 from audit.verification.events import as_uuid, event_class, fields_reader, hex_of
 from audit.verification.report import Discrepancy
-from sagas.domain import DepositFundsSaga, Saga, TransferFundsSaga, WithdrawFundsSaga
+from sagas.domain import Saga, TransferFundsSaga
+from sagas.requests import REQUESTS
+
+MONEY_MOVED_BY_SAGA = {kind.saga: kind.money for kind in REQUESTS}
 
 NO_FIELDS = (None, None, None, None)  # kind, account_id, to_account_id, amount
 
@@ -124,13 +127,14 @@ class RequestChecks:
     ) -> None:
         kind, debit, credit, amount = request.fields
         expected: list[tuple[str, Decimal]] = []
-        if request.kind is DepositFundsSaga and succeeded:
-            expected = [(debit, amount)]  # a deposit's account is its credit account
+        money = MONEY_MOVED_BY_SAGA.get(request.kind, "")  # the request table's: see sagas.requests
+        if money == "in" and succeeded:
+            expected = [(debit, amount)]  # the account it is about, credited
             self.deposits += amount
-        elif request.kind is WithdrawFundsSaga and succeeded:
+        elif money == "out" and succeeded:
             expected = [(debit, -amount)]
             self.withdrawals += amount
-        elif request.kind is TransferFundsSaga:
+        elif money == "between":
             if succeeded:
                 expected = [(debit, -amount), (credit, amount)]
             elif request.refund:
