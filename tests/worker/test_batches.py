@@ -38,6 +38,22 @@ def settle(*loops):
         pass
 
 
+def fail_once_on(monkeypatch, request_id):
+    """Accounts' answer to the request fails the first time (the database went away);
+    returns the list of requests answered, filled as they are."""
+    answer = Accounts.answer
+    calls = []
+
+    def answer_then_fail(self, request, *args):
+        calls.append(request.originator_id)
+        if request.originator_id == request_id and calls.count(request_id) == 1:
+            raise ConnectionError("database went away")
+        return answer(self, request, *args)
+
+    monkeypatch.setattr(Accounts, "answer", answer_then_fail)
+    return calls  # the requests answered, in order
+
+
 def test_a_follower_keeps_the_aggregates_it_writes_between_batches(bank):
     sagas, accounts = workers("Sagas", "Accounts")
     account = bank.commands.open_account("Alice")
@@ -58,16 +74,7 @@ def test_a_failed_batch_leaves_nothing_of_itself_in_memory(bank, monkeypatch):
     loop(sagas).process_pending()  # both credits requested
 
     # The batch credits 10.00 to the cached account, then fails on the second credit.
-    answer = Accounts.answer
-    calls = []
-
-    def answer_then_fail(self, request, *args):
-        calls.append(request.originator_id)
-        if request.originator_id == second and calls.count(second) == 1:
-            raise ConnectionError("database went away")
-        return answer(self, request, *args)
-
-    monkeypatch.setattr(Accounts, "answer", answer_then_fail)
+    calls = fail_once_on(monkeypatch, second)
     with pytest.raises(ConnectionError):
         loop(accounts).process_pending()
     assert bank.accounts.get_balance(account) == 0  # rolled back
@@ -203,16 +210,7 @@ def test_batches_in_a_row_each_commit_and_a_failed_one_leaves_nothing(bank, monk
     settle(loop(sagas), loop(accounts))
     first = bank.commands.deposit_funds(account, D("10.00"))
     second = bank.commands.deposit_funds(account, D("5.00"))
-    answer = Accounts.answer
-    calls = []
-
-    def answer_then_fail(self, request, *args):
-        calls.append(request.originator_id)
-        if request.originator_id == second and calls.count(second) == 1:
-            raise ConnectionError("database went away")
-        return answer(self, request, *args)
-
-    monkeypatch.setattr(Accounts, "answer", answer_then_fail)
+    calls = fail_once_on(monkeypatch, second)
     with batches_in_a_row():
         assert loop(sagas).process_pending() == 2  # both credits requested: committed
         with pytest.raises(ConnectionError):
