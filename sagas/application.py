@@ -72,7 +72,12 @@ class Commands(Application):
     ) -> UUID:
         """Records a request of any kind: its fields read and checked as they will be
         recorded, then the command saved (once, whatever the number of times it is sent)."""
-        fields = {name: FIELD_PARSERS[name](fields[name]) for name in request_field_names(kind)}
+        names = request_field_names(kind)
+        if set(fields) != set(names):
+            missing, unknown = sorted(set(names) - set(fields)), sorted(set(fields) - set(names))
+            msg = f"{kind.__name__} has the fields {', '.join(names)}: missing: {', '.join(missing) or '-'}"
+            raise TypeError(f"{msg}; not one: {', '.join(unknown) or '-'}")
+        fields = {name: FIELD_PARSERS[name](fields[name]) for name in names}
         kind.check(fields)
         return self.record(kind(**fields, **request_details(request_id, submitted_by)))
 

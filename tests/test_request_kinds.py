@@ -12,7 +12,7 @@ from accounts.forms import RequestForm
 from accounts.requestpages import REQUEST_PAGES
 from bankproject.system import persistence_env
 from sagas.application import FIELD_PARSERS, Commands
-from sagas.domain import Command, Saga, request_field_names
+from sagas.domain import Command, DepositFunds, Saga, request_field_names
 from sagas.models import SagaSummary
 from sagas.projections import SagasProjection
 from sagas.requests import REQUESTS, kind_of
@@ -93,3 +93,19 @@ def test_a_kind_has_a_form_and_a_page(page):
         if name not in (page.kind.account, page.kind.to_account):
             assert name in form_fields, f"the {page.kind.value} form asks for no {name}"
     assert bool(page.button) == page.about_an_account
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param({"credit_account_id": uuid4()}, "missing: amount", id="missing"),
+        pytest.param(
+            {"credit_account_id": uuid4(), "amount": "5", "amout": "5"}, "not one: amout", id="unknown"
+        ),
+    ],
+)
+def test_a_request_with_fields_its_kind_does_not_have_is_refused_and_not_recorded(fields, message):
+    commands = Commands(env=persistence_env("popo"))
+    with pytest.raises(TypeError, match=message):
+        commands.request(DepositFunds, **fields)
+    assert commands.recorder.max_notification_id() is None
