@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
-from django.views import View
+from django.views.generic import FormView
 
 from accounts import forms
 from accounts.domain import TransactionError
@@ -110,7 +110,7 @@ def statement_csv(request, number):
 
 
 @method_decorator(tellers_only, name="dispatch")
-class RequestFormView(View):
+class RequestFormView(FormView):
     """The one page of every kind of request (`accounts.requestpages`): show its form,
     or validate it and record the request with one call to Commands.
 
@@ -120,61 +120,55 @@ class RequestFormView(View):
     """
 
     page: RequestPage | None = None
-    template = "accounts/request_form.html"
+    template_name = "accounts/request_form.html"
 
-    def get(self, request, number=None):
-        return render(request, self.template, self.context(self.form(None, number)))
+    def dispatch(self, request, number=None):
+        self.account = get_object_or_404(AccountSummary, number=number) if number is not None else None
+        return super().dispatch(request)
 
-    def post(self, request, number=None):
-        form = self.form(request.POST, number)
-        context = self.context(form)
-        if not form.is_valid():
-            return render(request, self.template, context)
+    def get_form_class(self):
+        return self.page.form
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "account": self.account, "kind": self.page.kind}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(account=self.account, title=self.page.title, **kwargs)
+
+    def form_valid(self, form):
+        posted = self.request.POST
         confirm_template = getattr(form, "confirm_template", None)
-        if confirm_template and "change" in request.POST:
+        if confirm_template and "change" in posted:
             # "Change" on the confirmation: the form again, as the teller filled it.
-            context["form"] = self.form(unconfirmed(request.POST), number)
-            return render(request, self.template, context)
+            changed = self.get_form_class()(unconfirmed(posted), account=self.account, kind=self.page.kind)
+            return self.render_to_response(self.get_context_data(form=changed))
         if confirm_template and not form.cleaned_data.get("confirmed"):
-            return render(request, confirm_template, context)
-        fields = self.page.request_fields(form.cleaned_data, form.account)
+            return render(self.request, confirm_template, self.get_context_data(form=form))
         if hasattr(form, "movement") and not form.cleaned_data["repeat_confirmed"]:
             earlier = earlier_same_movement(**form.movement(), request_id=form.cleaned_data["request_id"])
             if earlier is not None:
-                resend = [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
+                resend = [(k, v) for k, v in posted.items() if k != "csrfmiddlewaretoken"]
                 resend.append(("repeat_confirmed", "True"))
-                return render(
-                    request, "accounts/repeat_confirm.html", {**context, "earlier": earlier, "resend": resend}
-                )
+                context = self.get_context_data(form=form, earlier=earlier, resend=resend)
+                return render(self.request, "accounts/repeat_confirm.html", context)
         request_id = form.cleaned_data["request_id"]
         try:
             saga_id = recorded_commands().request(
                 self.page.kind.command,
                 request_id=request_id,
-                submitted_by=request.user.get_username(),
-                **fields,
+                submitted_by=self.request.user.get_username(),
+                **self.page.request_fields(form.cleaned_data, self.account),
             )
         except TransactionError as error:
             # The form checks what the domain checks; should they ever differ, the
             # teller still gets the domain's reason, and nothing was recorded.
             form.add_error(None, f"Not recorded: {error.args[0].get('reason', error)}.")
-            return render(request, self.template, context)
+            return self.form_invalid(form)
         except RequestConflictError:
             first = {"saga_id": command_id_for(request_id), "summary": request_for(request_id)}
-            return render(
-                request,
-                "accounts/request_reused.html",
-                {"account": form.account, "title": self.page.title, "first": first},
-                status=409,
-            )
+            context = {"account": self.account, "title": self.page.title, "first": first}
+            return render(self.request, "accounts/request_reused.html", context, status=409)
         return redirect("request_detail", saga_id=saga_id)
-
-    def form(self, data, number):
-        account = get_object_or_404(AccountSummary, number=number) if number is not None else None
-        return self.page.form(data, account=account, kind=self.page.kind)
-
-    def context(self, form):
-        return {"form": form, "account": form.account, "title": self.page.title}
 
 
 def unconfirmed(posted):
