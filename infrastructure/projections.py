@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps.registry import Apps
-from django.db import models, transaction
+from django.db import models
 from eventsourcing.persistence import Tracking
 from eventsourcing.system import ProcessApplication
 
-from infrastructure.persistence import before_batch_commits, in_batch, serialise_inserts, write_rows
+from infrastructure.persistence import batch, before_batch_commits, write_rows
 
 # The shadow models, in a registry of their own: Django's (migrations, the admin) never sees them.
 SHADOW_APPS = Apps()
@@ -141,7 +141,6 @@ class ReadModelProjection(ProcessApplication):
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
-        self._changes: ReadModelChanges | None = None
         # The one place that redirects this projection's tables: a rebuild maps each of
         # read_models to its shadow_model, so that the live tables stay whole for pages
         # (and for the live projection) until the rebuilt rows are complete.
@@ -149,27 +148,15 @@ class ReadModelProjection(ProcessApplication):
 
     @property
     def changes(self) -> ReadModelChanges:
-        """The rows of the transaction in progress."""
-        if in_batch(self.name):
-            return before_batch_commits(self.name, lambda: ReadModelChanges(self.tables))
-        assert self._changes is not None, "read models change only while processing an event"
-        return self._changes
+        """The rows of the batch in hand."""
+        return before_batch_commits(self.name, lambda: ReadModelChanges(self.tables))
 
     def prefetch(self, domain_events: list[Any]) -> None:
         """Called with a batch's events before they are processed (by
         infrastructure.worker.FollowerLoop): reads at once the rows they will change."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        if in_batch(self.name):
-            super().process_event(domain_event, tracking)  # the batch's transaction and lock
-            return
-        with transaction.atomic():
-            # First of all: every writer of these tables (this, a second worker,
-            # a rebuild) takes the same lock first, so none can deadlock another.
-            serialise_inserts(self.name, None)
-            self._changes = ReadModelChanges(self.tables)
-            try:
-                super().process_event(domain_event, tracking)
-                self._changes.write()
-            finally:
-                self._changes = None
+        # In the batch in hand (a worker's), or else a batch of one: the rows change in
+        # the transaction that records the tracking position, under the projection's lock.
+        with batch(self.name):
+            super().process_event(domain_event, tracking)

@@ -16,7 +16,6 @@ from infrastructure.persistence.batches import (
     batches_in_a_row,
     before_batch_commits,
     end_reads,
-    in_batch,
     serialise_inserts,
     sqlite_writers_take_turns,
 )
@@ -38,7 +37,6 @@ __all__ = [
     "batches_in_a_row",
     "before_batch_commits",
     "end_reads",
-    "in_batch",
     "insert_rows",
     "serialise_inserts",
     "sqlite_writers_take_turns",

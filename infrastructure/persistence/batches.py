@@ -5,7 +5,7 @@ row that keeps each application's notification ids visible in id order."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -38,8 +38,6 @@ def serialise_inserts(application_name: str, using: str | None) -> None:
     lock on the row it inserts or updates, so there is no window in which two
     writers can both hold it.
     """
-    if in_batch(application_name):
-        return  # taken when the batch began, held until it ends
     alias = using or router.db_for_write(EventInsertLock)
     connection = connections[alias]
     if connection.vendor == "sqlite":
@@ -82,11 +80,12 @@ class PendingWrites(Protocol):
 
 
 class _Batch(threading.local):
-    """The batch this thread is processing: whose, the tracking positions it
-    recorded (and those it read), and what is to be written before it commits; and
-    whether this thread runs batches in a row (see batches_in_a_row)."""
+    """The batch this thread is processing: whose, whether its events wait for its end,
+    the tracking positions it recorded (and those it read), and what is to be written
+    before it commits; and whether this thread runs batches in a row (see batches_in_a_row)."""
 
     application_name: str | None = None
+    events_at_end: bool = False
     positions: dict[str, int]
     read_positions: dict[str, int | None]
     in_a_row: bool = False
@@ -97,18 +96,55 @@ class _Batch(threading.local):
 _batch = _Batch()
 
 
-def in_batch(application_name: str) -> bool:
-    return _batch.application_name == application_name
-
-
 def before_batch_commits[T: PendingWrites](key: str, make: Callable[[], T]) -> T:
     """The object kept under key for this thread's batch, made on first use; its
     write() is called once, when the batch ends, before it commits. Nothing of it
     outlives the batch, whether it commits or rolls back."""
+    assert _batch.application_name is not None, "only inside a batch"
     pending = _batch.pending.get(key)
     if pending is None:
         pending = _batch.pending[key] = make()
     return pending  # type: ignore[return-value]
+
+
+def write_now(application_name: str, key: str) -> None:
+    """Writes at once what application_name's batch in hand keeps under key, if anything:
+    for a read within the batch that must see it."""
+    if _batch.application_name == application_name and key in _batch.pending:
+        _batch.pending[key].write()
+
+
+def tracking_positions(
+    application_name: str,
+    leader_names: Sequence[str],
+    read: Callable[[Sequence[str]], dict[str, int | None]],
+) -> dict[str, int | None]:
+    """application_name's positions in each leader's notifications.
+
+    Outside its batch, as read(leader_names) reads them from the database. In its batch,
+    the database is read once a leader: the batch holds the insert lock, so until it ends
+    only the batch itself records positions, and those it has recorded are the latest.
+    """
+    if _batch.application_name != application_name:
+        return read(leader_names)
+    known = {**_batch.read_positions, **_batch.positions}
+    unread = [name for name in leader_names if name not in known]
+    if unread:
+        _batch.read_positions.update(read(unread))
+        known = {**_batch.read_positions, **_batch.positions}
+    return {name: known[name] for name in leader_names}
+
+
+def record_position(leader_name: str, position: int, tracking_model: type[Model]) -> None:
+    """A position for the batch in hand to record in tracking_model's table when it ends."""
+    assert _batch.application_name is not None, "only inside a batch"
+    _batch.positions[leader_name] = position
+    _batch.tracking_model = tracking_model
+
+
+def events_wait_for_batch_end() -> bool:
+    """Whether the batch in hand inserts its events when it ends (see batch)."""
+    return _batch.events_at_end
 
 
 @contextmanager
@@ -184,23 +220,34 @@ def batch_transaction(using: str | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def batch(application_name: str, using: str | None = None) -> Iterator[None]:
-    """One transaction for a batch of a follower's notifications.
+def batch(application_name: str, using: str | None = None, *, events_at_end: bool = False) -> Iterator[None]:
+    """One transaction in which application_name records: the only way it writes.
+
+    A follower's loop (infrastructure.worker) processes many notifications in one;
+    anything else that records (a web request's command, eventsourcing's own runners, a
+    test) records in a batch of one. Inside a batch in hand of the same application, it
+    joins that batch.
 
     The application's insert lock is taken once, first, and held to the end, so
     within the batch nothing else records for it: inserts need no lock or
     savepoint of their own, and the tracking guard checks the database once and
     then the positions recorded here. The batch writes one tracking row per
     leader, its last position, when it ends (a follower's position is the
-    highest it has recorded). A failure anywhere rolls the whole batch back.
+    highest it has recorded). With events_at_end, its events too are inserted
+    then, with one statement, and have no notification ids until then (the loop
+    prompts followers once the batch commits). A failure anywhere rolls the
+    whole batch back.
     """
     if _batch.application_name is not None:
-        yield  # already inside a batch of this thread
+        if _batch.application_name != application_name:
+            msg = f"{application_name} cannot record inside a batch of {_batch.application_name}"
+            raise RuntimeError(msg)
+        yield  # already inside this application's batch
         return
     with sqlite_writers_take_turns(using), batch_transaction(using):
         serialise_inserts(application_name, using)
         _batch.application_name, _batch.positions, _batch.pending = application_name, {}, {}
-        _batch.read_positions = {}
+        _batch.read_positions, _batch.events_at_end = {}, events_at_end
         try:
             yield
             for pending in _batch.pending.values():
@@ -219,5 +266,5 @@ def batch(application_name: str, using: str | None = None) -> Iterator[None]:
             )
         finally:
             _batch.application_name, _batch.positions, _batch.pending = None, {}, {}
-            _batch.read_positions = {}
+            _batch.read_positions, _batch.events_at_end = {}, False
             _batch.tracking_model = models.NotificationTrackingRecord

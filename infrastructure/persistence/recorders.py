@@ -14,10 +14,12 @@ from eventsourcing_django import factory, models, recorders
 
 from infrastructure.persistence.batches import (
     TRACKING_MODELS,
-    _batch,
+    batch,
     before_batch_commits,
-    in_batch,
-    serialise_inserts,
+    events_wait_for_batch_end,
+    record_position,
+    tracking_positions,
+    write_now,
 )
 from infrastructure.persistence.sqlwriter import write_rows
 
@@ -63,23 +65,23 @@ class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
 
 
 class BankApplicationRecorder(BankAggregateRecorder, recorders.DjangoApplicationRecorder):
-    def _lock_table(self) -> None:
-        serialise_inserts(self.application_name, self.using)
+    """Records an application's events in a batch (infrastructure.persistence.batches):
+    the batch in hand, a follower's, or else a batch of one. So there is one way to
+    record: under the application's insert lock, in one transaction with its tracking."""
 
     @recorders.errors
     def insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        if in_batch(self.application_name):
-            return self._insert_events(stored_events, **kwargs)  # the batch's transaction and lock
-        return super().insert_events(stored_events, **kwargs)
+        with batch(self.application_name, self.using):
+            return self._insert_events(stored_events, **kwargs)
 
 
 class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecorder):
     """Records a follower's events with its tracking positions.
 
-    In a batch, events are not inserted one notification at a time: they are
-    kept and inserted with one statement when the batch ends, or before anything
-    reads this application's events within it (a snapshot, an aggregate not in
-    memory). They have no notification ids until then, so nothing is prompted
+    In a follower loop's batch, events are not inserted one notification at a time:
+    they are kept and inserted with one statement when the batch ends, or before
+    anything reads this application's events within it (a snapshot, an aggregate not
+    in memory). They have no notification ids until then, so nothing is prompted
     on their recording; the follower's loop prompts once the batch commits.
     """
 
@@ -96,20 +98,11 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
                     f"not recording {tracking.notification_id}"
                 )
                 raise IntegrityError(msg)
-        if in_batch(self.application_name):
+            record_position(tracking.application_name, tracking.notification_id, self.tracking_model)
+        if events_wait_for_batch_end():
             self.pending_events().stored_events += stored_events
-            if tracking is not None:
-                _batch.positions[tracking.application_name] = tracking.notification_id  # row at the end
-                _batch.tracking_model = self.tracking_model
             return []
-        notification_ids = super()._insert_events(stored_events)
-        if tracking is not None:
-            self.tracking_model(
-                application_name=self.application_name,
-                upstream_application_name=tracking.application_name,
-                notification_id=tracking.notification_id,
-            ).save(using=self.using)
-        return notification_ids
+        return super()._insert_events(stored_events)
 
     def __init__(
         self, *args: Any, tracking_model: type[Model] = models.NotificationTrackingRecord, **kwargs: Any
@@ -118,41 +111,20 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
         self.tracking_model = tracking_model
 
     def max_tracking_id(self, application_name: str) -> int | None:
-        """As eventsourcing-django's, in this follower's tracking table.
-
-        In a batch, the database is read once per leader: the batch holds the insert
-        lock, so only the batch itself records positions until it ends (the loop reads
-        them as the batch begins, the tracking guard again for the first notification).
-        """
-        if not in_batch(self.application_name):
-            return self.read_max_tracking_id(application_name)
-        if application_name in _batch.positions:
-            return _batch.positions[application_name]
-        if application_name not in _batch.read_positions:
-            _batch.read_positions[application_name] = self.read_max_tracking_id(application_name)
-        return _batch.read_positions[application_name]
+        """As eventsourcing-django's, in this follower's tracking table (and its batch)."""
+        return self.max_tracking_ids([application_name])[application_name]
 
     def max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
         """max_tracking_id of each of the given leaders, read with one statement."""
-        if len(application_names) > 1 and (
-            not in_batch(self.application_name)
-            or any(
-                name not in _batch.positions and name not in _batch.read_positions
-                for name in application_names
-            )
-        ):
-            read = self.read_max_tracking_ids(application_names)
-            if not in_batch(self.application_name):
-                return read
-            for name, position in read.items():
-                _batch.read_positions.setdefault(name, position)
-        return {name: self.max_tracking_id(name) for name in application_names}
+        return tracking_positions(self.application_name, application_names, self.read_max_tracking_ids)
 
     @recorders.errors
     def read_max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
-        """One SELECT of scalar subqueries, one a leader, each read as read_max_tracking_id's is
-        (the last row by the tracking table's index): a follower of two leaders (Sagas,
-        SagasProjection) reads its positions as each batch begins."""
+        """One SELECT of scalar subqueries, one a leader, each the last row by the tracking
+        table's index: a follower of two leaders (Sagas, SagasProjection) reads its
+        positions as each batch begins."""
+        if len(application_names) == 1:
+            return {application_names[0]: self.read_max_tracking_id(application_names[0])}
         connection = connections[self.using or DEFAULT_DB_ALIAS]
         quote = connection.ops.quote_name
         meta = self.tracking_model._meta
@@ -189,8 +161,7 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
         return before_batch_commits("events", lambda: PendingEvents(self))
 
     def select_events(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
-        if in_batch(self.application_name):
-            self.pending_events().write()  # what the batch recorded is read too
+        write_now(self.application_name, "events")  # what the batch in hand recorded is read too
         return super().select_events(*args, **kwargs)
 
 

@@ -3,6 +3,7 @@ it: one Store object for the Django database, one for events in memory."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -56,7 +57,7 @@ def django_store() -> Store:
     from infrastructure.persistence import batch, batches_in_a_row, end_reads
 
     return Store(
-        batch=batch,
+        batch=functools.partial(batch, events_at_end=True),  # the loop prompts once a batch commits
         batches_in_a_row=batches_in_a_row,
         end_reads=end_reads,
         on_error=close_database_connection,

@@ -95,7 +95,7 @@ def stored_event(originator_id, version):
 def test_a_batch_inserts_its_events_together_at_its_end_or_before_they_are_read():
     recorder = BankProcessRecorder(application_name="follower", model=StoredEventRecord)
     first, second = uuid4(), uuid4()
-    with batch("follower"):
+    with batch("follower", events_at_end=True):  # a follower loop's batch
         assert recorder.insert_events([stored_event(first, 1)], tracking=Tracking("leader", 1)) == []
         assert not StoredEventRecord.objects.filter(application_name="follower").exists()  # not yet
         assert [e.originator_version for e in recorder.select_events(first)] == [1]  # inserted to be read
@@ -116,3 +116,23 @@ def test_a_batch_inserts_its_events_together_at_its_end_or_before_they_are_read(
         recorder.insert_events([stored_event(second, 1)], tracking=Tracking("leader", 4))
     assert len(recorder.select_notifications(start=None, limit=10)) == 3
     assert recorder.max_tracking_id("leader") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_outside_a_batch_is_a_batch_of_one_and_inside_another_applications_is_refused():
+    recorder = BankProcessRecorder(application_name="follower", model=StoredEventRecord)
+    first = uuid4()
+    # eventsourcing's own runners pass the notification ids on: a batch of one inserts at once.
+    ids = recorder.insert_events(
+        [stored_event(first, 1), stored_event(first, 2)], tracking=Tracking("leader", 1)
+    )
+    assert ids == [n.id for n in recorder.select_notifications(start=None, limit=10)]
+    assert len(ids) == 2
+    assert recorder.max_tracking_id("leader") == 1
+    with pytest.raises(IntegrityError):  # the same tracking guard as a loop's batch
+        recorder.insert_events([stored_event(uuid4(), 1)], tracking=Tracking("leader", 1))
+    assert len(recorder.select_notifications(start=None, limit=10)) == 2
+
+    with pytest.raises(RuntimeError, match="inside a batch of leader"), batch("leader"):
+        recorder.insert_events([stored_event(uuid4(), 1)], tracking=Tracking("leader", 2))
+    assert recorder.max_tracking_id("leader") == 1
