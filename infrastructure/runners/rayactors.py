@@ -1,4 +1,4 @@
-"""Each application of the system in a Ray actor; followers run the worker's loop."""
+"""Each application of the system in a Ray actor; a follower's actor runs a Worker of one."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from contextlib import nullcontext
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.system import Leader, System
+from eventsourcing.system import System
 
 from infrastructure.runners.base import IN_MEMORY, PullingRunner
-from infrastructure.worker import IN_MEMORY_STORE, Prompt, django_store
+from infrastructure.worker import IN_MEMORY_STORE, Prompt, Worker, django_store
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -77,7 +77,9 @@ def cluster_runtime_env() -> dict[str, Any]:
 
 
 class ApplicationActor:
-    """One application of the system inside a Ray actor (made remote by RayRunner)."""
+    """One application of the system inside a Ray actor (made remote by RayRunner): a
+    follower runs in a Worker of its own, as in any other worker; a leader that follows
+    nothing (Commands) is only kept here, for the proxies' calls."""
 
     def __init__(
         self,
@@ -94,56 +96,51 @@ class ApplicationActor:
             start_django(settings_module, database)
         self.system = system
         self.name = name
-        self.store = django_store() if database is not None else IN_MEMORY_STORE
-        if name in system.followers:
-            self.app: Application[Any] = system.follower_cls(name)(env=self.store.follower_env(env))
-        else:
-            self.app = system.leader_cls(name)(env=env)
         self.env = env
+        self.store = django_store() if database is not None else IN_MEMORY_STORE
         self.poll_interval = poll_interval
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.loop: Any = None
+        self.worker: Worker | None = None
+        self.app: Application[Any] | None = None
+        if name not in system.followers:
+            self.app = system.leader_cls(name)(env=env)
 
     def connect(self, actors: dict[str, Any]) -> None:
-        """Follows this application's leaders and leads its followers."""
-        from infrastructure.worker import FollowerLoop
-
-        prompt = None
-        if isinstance(self.app, Leader):
-            # Followers run elsewhere (runsystem --apps) poll the database instead.
-            followers = [actors[f] for f in self.system.leads.get(self.name, []) if f in actors]
-            prompt = ActorPrompt(self.name, followers)
-            self.app.lead(prompt)
-        if self.name not in self.system.followers:
+        """Makes this application follow its leaders and prompt its followers (the other
+        actors); nothing runs until start(), so that every actor's application exists by then."""
+        # Followers run elsewhere (runsystem --apps) poll the database instead.
+        wakeups = {name: ActorWakeup(actor) for name, actor in actors.items() if name != self.name}
+        if self.app is not None:
+            followers = self.system.leads.get(self.name, [])
+            self.app.lead(Prompt([wakeups[f] for f in followers if f in wakeups]))  # type: ignore[attr-defined]
             return
-        sources: dict[str, Any] = {}
-        for leader_name in self.system.follows[self.name]:
-            if self.store is not IN_MEMORY_STORE:
-                # Through the database, as every other reader does.
-                sources[leader_name] = self.system.get_app_cls(leader_name)(env=self.env).recorder
-            else:
-                sources[leader_name] = ActorNotificationSource(actors[leader_name])
-            self.app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
-        self.loop = FollowerLoop(
-            self.app,  # type: ignore[arg-type]
-            sources,
+        sources = None
+        if self.store is IN_MEMORY_STORE:
+            # Events in memory: read through the leaders' actors. Otherwise, through the
+            # database, as every other reader does.
+            sources = {name: ActorNotificationSource(actors[name]) for name in self.system.follows[self.name]}
+        self.worker = Worker(
+            self.system,
+            self.env,
+            [self.name],
+            notification_sources=sources,
             poll_interval=self.poll_interval,
+            wakeups=wakeups,
             store=self.store,
         )
-        if prompt is not None:
-            self.loop.after_batch = [prompt]
-        self.thread = threading.Thread(target=self.loop.run_until, args=(self.stopping,), daemon=True)
-        self.thread.start()
+        self.app = self.worker.apps[self.name]
 
-    def prompt(self, leader_name: str) -> None:
-        if self.loop is not None:
-            self.loop.wakeup.set()
+    def start(self) -> None:
+        if self.worker is not None:
+            self.worker.start()
+
+    def prompt(self) -> None:
+        if self.worker is not None:
+            self.worker.loops[self.name].wakeup.set()
 
     def call(self, path: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Calls the application's method at path (e.g. ["recorder", "max_notification_id"])."""
         # Between the follower loop's batches, never during one (see FollowerLoop.lock).
-        with self.loop.lock if self.loop is not None else nullcontext():
+        with self.worker.loops[self.name].lock if self.worker is not None else nullcontext():
             target: Any = self.app
             for name in path:
                 target = getattr(target, name)
@@ -153,36 +150,26 @@ class ApplicationActor:
             return result
 
     def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
-        return self.app.recorder.select_notifications(*args, **kwargs)  # type: ignore[attr-defined]
+        return self.app.recorder.select_notifications(*args, **kwargs)  # type: ignore[union-attr]
 
     def max_notification_id(self) -> int | None:
-        return self.app.recorder.max_notification_id()  # type: ignore[attr-defined]
+        return self.app.recorder.max_notification_id()  # type: ignore[union-attr]
 
     def stop(self) -> None:
         """Stops processing (the first of two phases: then the runner kills the actors)."""
-        self.stopping.set()
-        if self.loop is not None:
-            self.loop.wakeup.set()
-        if self.thread is not None:
-            self.thread.join(timeout=10)
+        if self.worker is not None:
+            self.worker.stop(timeout=10)
 
 
-class ActorPrompt(Prompt):
-    """Prompts follower actors without waiting for them: Sagas and Accounts follow
+class ActorWakeup:
+    """Prompts a follower's actor without waiting for it: Sagas and Accounts follow
     each other, so a leader that waited for its follower could wait for ever."""
 
-    def __init__(self, leader_name: str, follower_actors: list[Any]) -> None:
-        super().__init__([])
-        self.leader_name = leader_name
-        self.follower_actors = follower_actors
-
-    def receive_recording_event(self, new_recording_event: Any) -> None:
-        self.set()
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
 
     def set(self) -> None:
-        """Prompts the followers (also called by the leader's loop when a batch commits)."""
-        for actor in self.follower_actors:
-            actor.prompt.remote(self.leader_name)
+        self.actor.prompt.remote()
 
 
 class ActorNotificationSource:
@@ -263,6 +250,7 @@ class RayRunner(PullingRunner):
                 self.system, self.env_dict, name, settings_module, database, self.poll_interval
             )
         ray.get([actor.connect.remote(self.actors) for actor in self.actors.values()])
+        ray.get([actor.start.remote() for actor in self.actors.values()])
 
     def stop(self) -> None:
         import ray

@@ -60,27 +60,18 @@ class Worker:
         wakeups: dict[str, Any] | None = None,
         store: Store | None = None,
     ) -> None:
-        store = store or django_store()
+        self.store = store or django_store()
         self.system = system
         self.names = list(names) if names is not None else list(system.followers)
         unknown = set(self.names) - set(system.followers)
         if unknown:
             msg = f"not follower applications of the system: {sorted(unknown)}"
             raise ValueError(msg)
-        follower_env = store.follower_env(env)
+        follower_env = self.store.follower_env(env)
         self.apps: dict[str, Application[Any]] = {
             name: system.follower_cls(name)(env=follower_env) for name in self.names
         }
-        sources = dict(notification_sources or {})
-        for leader_name in {leader for name in self.names for leader in system.follows[name]}:
-            if leader_name not in sources:
-                app = self.apps.get(leader_name) or system.get_app_cls(leader_name)(env=env)
-                sources[leader_name] = app.recorder
-        for name, app in self.apps.items():
-            for leader_name in system.follows[name]:
-                # Gives the follower its mapper for the leader's events; the reader
-                # that follow() also makes is not used (FollowerLoop reads the source).
-                app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
+        sources = self.follow(env, dict(notification_sources or {}))
         wakeups = wakeups or {}
         self.loops = {
             name: FollowerLoop(
@@ -89,23 +80,42 @@ class Worker:
                 poll_interval=poll_interval,
                 batch_size=batch_size,
                 wakeup=wakeups.get(name),
-                store=store,
+                store=self.store,
             )
             for name, app in self.apps.items()
         }
-        for name, app in self.apps.items():
-            if isinstance(app, Leader) and name in system.leads:
-                # Followers elsewhere are woken through wakeups shared with their process.
-                followers_here = [self.loops[f].wakeup for f in system.leads[name] if f in self.loops]
-                followers_elsewhere = [
-                    wakeups[f] for f in system.leads[name] if f not in self.loops and f in wakeups
-                ]
-                app.lead(Prompt(followers_here + followers_elsewhere))
-                # Prompted again once the batch commits: before, its events are not visible.
-                self.loops[name].after_batch = followers_here + followers_elsewhere
+        self.lead(wakeups)
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.store = store
+
+    def follow(
+        self, env: dict[str, str], sources: dict[str, NotificationSource]
+    ) -> dict[str, NotificationSource]:
+        """Makes each follower here follow its leaders; returns where each leader is read:
+        as given, or else the leader's own recorder (the application's, if it runs here)."""
+        for leader_name in {leader for name in self.names for leader in self.system.follows[name]}:
+            if leader_name not in sources:
+                app = self.apps.get(leader_name) or self.system.get_app_cls(leader_name)(env=env)
+                sources[leader_name] = app.recorder
+        for name, app in self.apps.items():
+            for leader_name in self.system.follows[name]:
+                # Gives the follower its mapper for the leader's events; the reader
+                # that follow() also makes is not used (FollowerLoop reads the source).
+                app.follow(leader_name, sources[leader_name])  # type: ignore[attr-defined]
+        return sources
+
+    def lead(self, wakeups: dict[str, Any]) -> None:
+        """Makes each leader here prompt its followers: those here, and those elsewhere
+        whose wakeups are given (a multiprocessing event, a Ray actor's prompt)."""
+        for name, app in self.apps.items():
+            if isinstance(app, Leader) and name in self.system.leads:
+                followers = self.system.leads[name]
+                prompts = [self.loops[f].wakeup for f in followers if f in self.loops] + [
+                    wakeups[f] for f in followers if f not in self.loops and f in wakeups
+                ]
+                app.lead(Prompt(prompts))
+                # Prompted again once the batch commits: before, its events are not visible.
+                self.loops[name].after_batch = prompts
 
     def start(self) -> None:
         for name, loop in self.loops.items():

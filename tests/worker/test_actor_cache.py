@@ -33,6 +33,7 @@ def test_a_read_through_the_sagas_actor_paused_between_its_read_and_its_put_lose
     settings_module = os.environ["DJANGO_SETTINGS_MODULE"]
     sagas = ApplicationActor(system, env, "Sagas", settings_module, database_settings(), poll_interval=0.05)
     sagas.connect({})
+    sagas.start()
     accounts = Worker(system, env, ["Accounts"]).loops["Accounts"]
     try:
         transfer = bank.commands.transfer_funds(payer, closed, "30")
@@ -74,5 +75,4 @@ def test_a_read_through_the_sagas_actor_paused_between_its_read_and_its_put_lose
         assert saga.has_errored
         assert bank.accounts.get_balance(payer) == Decimal("100.00")
     finally:
-        sagas.stop()
-        sagas.app.close()
+        sagas.stop()  # its worker closes the application
