@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from eventsourcing.system import MultiThreadedRunner, Runner, SingleThreadedRunner, System
+from eventsourcing.system import Runner, SingleThreadedRunner, System
+from eventsourcing.utils import resolve_topic
 
 PERSISTENCE_MODULES = {
     "popo": "eventsourcing.popo",
@@ -16,9 +17,14 @@ PERSISTENCE_MODULES = {
 # The same JSON as eventsourcing's JSONTranscoder writes, made faster (see the module).
 TRANSCODER = "infrastructure.transcoding:OrjsonTranscoder"
 
-RUNNERS: dict[str, type[Runner[Any]]] = {
-    "single": SingleThreadedRunner,
-    "threads": MultiThreadedRunner,
+# The runners by the names make_system_runner and runsystem know them by: eventsourcing's
+# own, which processes each event as it is recorded, in the recorder's thread (for tests);
+# and the worker's, whose followers pull their leaders' notifications.
+RUNNERS = {
+    "single": "eventsourcing.system:SingleThreadedRunner",
+    "threads": "infrastructure.runners:ThreadsRunner",
+    "processes": "infrastructure.runners:ProcessRunner",
+    "ray": "infrastructure.runners:RayRunner",
 }
 
 
@@ -40,24 +46,18 @@ def make_system_runner(
     env: dict[str, str] | None = None,
     **options: Any,
 ) -> Runner[Any]:
-    """An eventsourcing Runner over system, not yet started: eventsourcing's own
-    "single" and "threads" runners, or this app's "processes" and "ray", to which
-    options go (names: the applications to run, default all; poll_interval: seconds)."""
+    """An eventsourcing Runner over system, not yet started: eventsourcing's own "single",
+    or the worker's "threads", "processes" and "ray", to which options go (names: the
+    applications to run, default all; poll_interval: seconds)."""
     env = {**persistence_env(persistence), **(env or {})}
-    if runner == "processes":
-        from infrastructure.runners import ProcessRunner
-
-        return ProcessRunner(system, env, **options)
-    if runner == "ray":
-        from infrastructure.runners import RayRunner
-
-        return RayRunner(system, env, **options)
     try:
-        runner_class = RUNNERS[runner]
+        runner_class: type[Runner[Any]] = resolve_topic(RUNNERS[runner])
     except KeyError:
-        msg = f"runner must be one of {sorted([*RUNNERS, 'processes', 'ray'])}, not {runner!r}"
+        msg = f"runner must be one of {sorted(RUNNERS)}, not {runner!r}"
         raise ValueError(msg) from None
-    return runner_class(system, env=env)
+    if runner_class is SingleThreadedRunner:
+        return runner_class(system, env=env)
+    return runner_class(system, env, **options)  # type: ignore[call-arg]
 
 
 def configured_system(read_models: bool = True) -> System:

@@ -1,4 +1,4 @@
-"""A day's random traffic through the multi-threaded system on MariaDB: no money lost or doubled."""
+"""Random traffic through the worker on MariaDB (threads and processes runners): no money lost or doubled."""
 
 from collections import Counter
 
