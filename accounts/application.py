@@ -25,7 +25,7 @@ from accounts.domain import (
     parse_full_name,
     register_transaction_errors,
 )
-from sagas.domain import SAGA_REQUESTS, Saga, TransferFundsSaga
+from sagas.domain import Saga, TransferFundsSaga
 
 # Every this-many events an account is snapshotted, so that loading it
 # replays at most this many events however long its history.
@@ -119,7 +119,20 @@ class Accounts(BankAccountApplication, ProcessApplication):
     """
 
     name = "Accounts"
-    topics = tuple(get_topic(request) for request in SAGA_REQUESTS)
+    # The requests a saga makes of Accounts: the only events of Sagas that Accounts reads.
+    topics = tuple(
+        map(
+            get_topic,
+            [
+                Saga.CreditRequested,
+                Saga.DebitRequested,
+                TransferFundsSaga.RefundRequested,
+                Saga.OpeningRequested,
+                Saga.OverdraftLimitRequested,
+                Saga.ClosingRequested,
+            ],
+        )
+    )
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:

@@ -3,7 +3,7 @@
 A command records a request exactly as it was made. Its saga (same id) asks
 Accounts for one step at a time by recording a request event; Accounts answers
 with an account event that carries the saga's id as its transaction_id. Every
-saga ends succeeded or errored, and ignores answers it is no longer waiting for.
+saga ends succeeded or failed, and ignores answers it is no longer waiting for.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 
 from accounts.domain import SameAccountError, TransactionError
 
@@ -30,18 +31,23 @@ class Saga(Aggregate):
 
     # Class defaults, so that each kind of saga's __init__ records only what was asked.
     has_succeeded = False
-    has_errored = False
+    has_failed = False
     _errors = ()
     awaiting = None  # (step, account_id) of the request the saga waits on, if any
 
     @property
     def errors(self) -> list[TransactionError]:
-        """Why the saga errored (empty unless it has)."""
+        """Why the saga failed (empty unless it has)."""
         return list(self._errors)
 
     @property
+    def has_errored(self) -> bool:
+        """has_failed, by the name the bank's Python API has always given it."""
+        return self.has_failed
+
+    @property
     def is_final(self) -> bool:
-        return self.has_succeeded or self.has_errored
+        return self.has_succeeded or self.has_failed
 
     def start(self) -> None:
         raise NotImplementedError
@@ -75,9 +81,9 @@ class Saga(Aggregate):
         self.has_succeeded = True
         self.awaiting = None
 
-    @event("Errored")
+    @event("Failed")
     def fail(self, errors: list[TransactionError]) -> None:
-        self.has_errored = True
+        self.has_failed = True
         self._errors = tuple(errors)
         self.awaiting = None
 
@@ -149,7 +155,7 @@ class CloseAccountSaga(Saga, created_event_name="Started"):
 
 class TransferFundsSaga(Saga, created_event_name="Started"):
     """Debit, then credit. When the credit fails, refund the debit and end
-    errored with the credit's error."""
+    failed with the credit's error."""
 
     id: UUID
     debit_account_id: UUID
@@ -179,6 +185,13 @@ class TransferFundsSaga(Saga, created_event_name="Started"):
     def request_refund(self, account_id: UUID, amount: Decimal, credit_error: TransactionError) -> None:
         self.credit_error = credit_error
         self.awaiting = ("refund", account_id)
+
+
+# A saga's failure was recorded as "Errored" until it took the word pages and read models use:
+# events stored under the old topic load as Failed, and followers choosing by topic ask for both.
+FORMER_TOPICS = {"sagas.domain:Saga.Errored": Saga.Failed}
+for _topic, _event_class in FORMER_TOPICS.items():
+    register_topic(_topic, _event_class)
 
 
 class Command(Aggregate):
@@ -282,13 +295,3 @@ class CloseAccount(Command, created_event_name="Requested"):
     id: UUID
     account_id: UUID
     saga = CloseAccountSaga
-
-
-SAGA_REQUESTS = (
-    Saga.CreditRequested,
-    Saga.DebitRequested,
-    TransferFundsSaga.RefundRequested,
-    Saga.OpeningRequested,
-    Saga.OverdraftLimitRequested,
-    Saga.ClosingRequested,
-)

@@ -20,7 +20,7 @@ from accounts.domain import (
 )
 from accounts.money import in_pounds
 from infrastructure.projections import ReadModelProjection
-from sagas.domain import Command, Saga
+from sagas.domain import FORMER_TOPICS, Command, Saga
 from sagas.models import SagaSummary
 from sagas.requests import REQUESTS, request_fields
 
@@ -65,7 +65,8 @@ class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
         *(get_topic(kind.command.Requested) for kind in REQUESTS),
         *(get_topic(kind.saga.Started) for kind in REQUESTS),
         get_topic(Saga.Succeeded),
-        get_topic(Saga.Errored),
+        get_topic(Saga.Failed),
+        *FORMER_TOPICS,
     )
 
     def prefetch(self, domain_events: list[Any]) -> None:
@@ -95,8 +96,8 @@ class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
         summary.finished_at = event.timestamp
         self.changes.change(summary, "status", "finished_at")
 
-    @policy.register(Saga.Errored)
-    def _(self, event: Saga.Errored, processing_event: ProcessingEvent) -> None:
+    @policy.register(Saga.Failed)
+    def _(self, event: Saga.Failed, processing_event: ProcessingEvent) -> None:
         summary = self.changes.get(SagaSummary, "saga_id", event.originator_id)
         summary.status = SagaSummary.Status.FAILED
         summary.errors = " ".join(describe_failure(summary, error) for error in event.errors)

@@ -84,7 +84,7 @@ class RequestChecks:
             step = self.take_refund_request
         elif issubclass(cls, Saga.OpeningRequested):
             step = self.take_opening_request
-        elif issubclass(cls, (Saga.Succeeded, Saga.Errored)):
+        elif issubclass(cls, (Saga.Succeeded, Saga.Failed)):
             step = functools.partial(self.end_request, issubclass(cls, Saga.Succeeded))
         else:
             step = None

@@ -51,7 +51,7 @@ def test_a_failed_debit_ends_the_transfer():
     saga.collect_events()
     error = InsufficientFundsError({"account_id": debit})
     saga.record_answer(debit, error)
-    assert names(saga) == ["Errored"]
+    assert names(saga) == ["Failed"]
     assert saga.errors == [error]
 
 
@@ -65,7 +65,7 @@ def test_a_failed_credit_refunds_the_debit_and_ends_with_the_credits_error():
     assert (type(refund).__name__, refund.account_id, refund.amount) == ("RefundRequested", debit, D("10.00"))
     assert not saga.is_final
     saga.record_answer(debit, None)
-    assert names(saga) == ["Errored"]
+    assert names(saga) == ["Failed"]
     assert saga.has_errored and saga.errors == [error]
 
 
