@@ -31,6 +31,7 @@ class BankAdminSite(admin.AdminSite):
         since = timezone.now() - timedelta(hours=24)
         hours = hourly_requests(24)
         system = BankAccountSystem(read_models=True)
+        states = follower_states(system)
         context = {
             **self.each_context(request),
             "title": "Dashboard",
@@ -38,8 +39,8 @@ class BankAdminSite(admin.AdminSite):
             "pending_count": pending_count(),
             "recent_failures": recent_failures(since),
             "followers": follower_positions(system),
-            "follower_states": follower_states(system),
-            "troubles": follower_troubles(system),
+            "follower_states": states,
+            "troubles": follower_troubles(system, states),
             "chart": bar_chart(hours),
         }
         return TemplateResponse(request, "admin/dashboard.html", context)

@@ -33,12 +33,9 @@ def follower_positions(system: System) -> list[FollowerPosition]:
         .values("application_name", "upstream_application_name")
         .annotate(position=Max("notification_id"))
     }
-    last_ids = dict(
-        StoredEventRecord.objects.filter(application_name__in=leaders)
-        .values("application_name")
-        .annotate(last=Max("id"))
-        .values_list("application_name", "last")
-    )
+    # A query per leader, each the last entry of the (application_name, id) index. Grouping the
+    # leaders in one query reads every entry of their logs on MariaDB (60 ms at 85,000 events).
+    last_ids = {leader: last for leader in leaders if (last := last_notification_id(leader)) is not None}
     positions = []
     for follower, leaders_followed in system.follows.items():
         topics = system.follower_cls(follower).topics
@@ -49,6 +46,16 @@ def follower_positions(system: System) -> list[FollowerPosition]:
             lag = 0 if caught_up else notification_count(leader, topics, after=position)
             positions.append(FollowerPosition(follower, leader, position, last_id, lag))
     return positions
+
+
+def last_notification_id(leader: str) -> int | None:
+    """The id of the leader's last notification (None before its first)."""
+    return (
+        StoredEventRecord.objects.filter(application_name=leader)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def notification_count(leader: str, topics: Sequence[str] = (), after: int | None = None) -> int:
@@ -108,10 +115,15 @@ def follower_states(system: System) -> dict[str, FollowerState]:
     }
 
 
-def follower_troubles(system: System) -> list[FollowerTrouble]:
-    """The followers that are failing, each with its notification and error."""
+def follower_troubles(
+    system: System, states: dict[str, FollowerState] | None = None
+) -> list[FollowerTrouble]:
+    """The followers that are failing, each with its notification and error (from states, the
+    followers' states as follower_states read them, if given)."""
+    if states is None:
+        states = follower_states(system)
     return [
         FollowerTrouble(name, state, issubclass(system.follower_cls(name), ReadModelProjection))
-        for name, state in follower_states(system).items()
+        for name, state in states.items()
         if state.state == FollowerState.RETRYING
     ]
