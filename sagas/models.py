@@ -1,5 +1,7 @@
 """Read models of requests and their sagas, projected from Commands' and Sagas' events."""
 
+from datetime import UTC, datetime
+
 from django.db import models
 
 from sagas.requests import REQUESTS
@@ -48,3 +50,29 @@ class SagaSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.status})"
+
+
+class HourlyRequests(models.Model):
+    """How many requests were submitted in an hour, and how many of those failed: the
+    dashboard's chart, kept by the requests projection as requests arrive and end, so the
+    dashboard reads a row an hour instead of grouping every request row of the day.
+
+    A request counts in the hour of its row's created_at (in UTC), its failure too,
+    whenever it ends."""
+
+    hour = models.DateTimeField(unique=True, help_text="the hour's start")
+    total = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["hour"]
+        verbose_name = "requests of an hour"
+        verbose_name_plural = "requests per hour"
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H:00} UTC: {self.total} requests, {self.failed} failed"
+
+    @staticmethod
+    def hour_of(moment: datetime) -> datetime:
+        """The start of the hour (in UTC) that moment falls in."""
+        return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

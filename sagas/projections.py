@@ -1,7 +1,9 @@
-"""Projects Commands' and Sagas' events into SagaSummary rows: every request and its status."""
+"""Projects Commands' and Sagas' events into SagaSummary rows (every request and its status)
+and HourlyRequests rows (how many were submitted, and failed, in each hour)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any
 
@@ -21,7 +23,7 @@ from accounts.domain import (
 from accounts.money import in_pounds
 from infrastructure.projections import ReadModelProjection
 from sagas.domain import FORMER_TOPICS, Command, Saga
-from sagas.models import SagaSummary
+from sagas.models import HourlyRequests, SagaSummary
 from sagas.requests import REQUESTS, request_fields
 
 Kind = SagaSummary.Kind
@@ -59,7 +61,7 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
 
 class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
     name = "SagasProjection"
-    read_models = (SagaSummary,)
+    read_models = (SagaSummary, HourlyRequests)
     # Only what changes a row: a saga's requests to Accounts are not read at all.
     topics = (
         *(get_topic(kind.command.Requested) for kind in REQUESTS),
@@ -70,7 +72,19 @@ class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
     )
 
     def prefetch(self, domain_events: list[Any]) -> None:
-        self.changes.prefetch(SagaSummary, "saga_id", {event.originator_id for event in domain_events})
+        saga_ids = {event.originator_id for event in domain_events}
+        self.changes.prefetch(SagaSummary, "saga_id", saga_ids)
+        # The hours the events count in: those of the requests they begin, and of those read.
+        hours = {
+            HourlyRequests.hour_of(event.timestamp)
+            for event in domain_events
+            if isinstance(event, (Command.Created, Saga.Created))
+        }
+        for saga_id in saga_ids:
+            summary = self.changes.get(SagaSummary, "saga_id", saga_id)
+            if summary is not None:
+                hours.add(HourlyRequests.hour_of(summary.created_at))
+        self.changes.prefetch(HourlyRequests, "hour", hours)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
@@ -82,8 +96,13 @@ class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
         summary = self.summary(command, event)
         summary.submitted_by = command.submitted_by
         summary.request_id = command.request_id or ""
-        summary.created_at = event.timestamp  # when the teller submitted it
+        counted_at, summary.created_at = summary.created_at, event.timestamp  # when the teller submitted it
         self.changes.change(summary, "submitted_by", "request_id", "created_at")
+        if HourlyRequests.hour_of(counted_at) != HourlyRequests.hour_of(summary.created_at):
+            # Counted in its saga's hour when that came first: moved to its own.
+            failed = int(summary.status == SagaSummary.Status.FAILED)
+            self.count(counted_at, total=-1, failed=-failed)
+            self.count(summary.created_at, total=1, failed=failed)
 
     @policy.register(Saga.Created)
     def _(self, event: Saga.Created, processing_event: ProcessingEvent) -> None:
@@ -99,6 +118,8 @@ class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
     @policy.register(Saga.Failed)
     def _(self, event: Saga.Failed, processing_event: ProcessingEvent) -> None:
         summary = self.changes.get(SagaSummary, "saga_id", event.originator_id)
+        if summary.status != SagaSummary.Status.FAILED:
+            self.count(summary.created_at, failed=1)
         summary.status = SagaSummary.Status.FAILED
         summary.errors = " ".join(describe_failure(summary, error) for error in event.errors)
         summary.finished_at = event.timestamp
@@ -110,4 +131,16 @@ class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
         if summary is None:
             summary = SagaSummary(saga_id=request.id, created_at=event.timestamp, **request_fields(request))
             self.changes.add(summary, "saga_id")
+            self.count(summary.created_at, total=1)
         return summary
+
+    def count(self, created_at: datetime, total: int = 0, failed: int = 0) -> None:
+        """Adds to the figures of the hour of created_at (its row made when first counted in)."""
+        hour = HourlyRequests.hour_of(created_at)
+        row = self.changes.get(HourlyRequests, "hour", hour)
+        if row is None:
+            row = HourlyRequests(hour=hour)
+            self.changes.add(row, "hour")
+        row.total += total
+        row.failed += failed
+        self.changes.change(row, "total", "failed")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncHour
+from django.db.models import Q
 from django.utils import timezone
 
-from sagas.models import SagaSummary
+from sagas.models import HourlyRequests, SagaSummary
 from sagas.requestids import command_id_for
 
 Status = SagaSummary.Status
@@ -26,21 +25,18 @@ def recent_failures(since: datetime, limit: int = 50):
 
 def hourly_requests(hours: int = 24, now: datetime | None = None) -> list[dict]:
     """Requests and failures per hour for the last `hours` hours, oldest first, empty hours included."""
-    now = now or timezone.now()
-    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    this_hour = HourlyRequests.hour_of(now or timezone.now())
     first_hour = this_hour - timedelta(hours=hours - 1)
-    counted = (
-        SagaSummary.objects.filter(created_at__gte=first_hour)
-        .annotate(hour=TruncHour("created_at"))
-        .values("hour")
-        .annotate(total=Count("id"), failed=Count("id", filter=Q(status=Status.FAILED)))
-    )
-    by_hour = {row["hour"]: row for row in counted}
+    # The projected rows of those hours (HourlyRequests), not the request rows grouped.
+    counted = HourlyRequests.objects.filter(hour__gte=first_hour, hour__lte=this_hour)
+    by_hour = {
+        hour: (total, failed) for hour, total, failed in counted.values_list("hour", "total", "failed")
+    }
     slots = []
     for n in range(hours):
         hour = first_hour + timedelta(hours=n)
-        row = by_hour.get(hour, {})
-        slots.append({"hour": hour, "total": row.get("total", 0), "failed": row.get("failed", 0)})
+        total, failed = by_hour.get(hour, (0, 0))
+        slots.append({"hour": hour, "total": total, "failed": failed})
     return slots
 
 

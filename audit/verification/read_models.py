@@ -9,15 +9,19 @@ Only a difference is read back in detail, to name it.
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncHour
 
 from accounts.domain import ZERO, BankAccount
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.projections import account_number
 from audit.verification.events import as_uuid
 from audit.verification.store import database, hex_id, money, money_reader, table_rows
-from sagas.models import SagaSummary
+from sagas.models import HourlyRequests, SagaSummary
 
 ROWS_PER_QUERY = 1000  # request rows compared per query
 DIGEST_MODULUS = 2**64
@@ -188,6 +192,34 @@ class ReadModelChecks:
             self.discrepancy(
                 "read model", f"{request_rows} request rows, events say {self.request_rows_expected}"
             )
+        self.compare_hourly_requests()
+
+    def compare_hourly_requests(self) -> None:
+        """The dashboard's requests per hour (HourlyRequests) against the request rows grouped
+        by the hour they were submitted in, both as at the requests projection's position."""
+        counted = {
+            row["hour"]: (row["total"], row["failed"])
+            for row in SagaSummary.objects.annotate(hour=TruncHour("created_at", tzinfo=UTC))
+            .values("hour")
+            .annotate(total=Count("pk"), failed=Count("pk", filter=Q(status=SagaSummary.Status.FAILED)))
+        }
+        projected = {
+            hour: (total, failed)
+            for hour, total, failed in HourlyRequests.objects.values_list("hour", "total", "failed")
+            if total or failed  # a request counted in one hour, then moved to another: a row of noughts
+        }
+        self.report.counts["hours of requests compared"] += len(counted.keys() | projected.keys())
+        for hour in sorted(counted.keys() | projected.keys()):
+            (total, failed), (expected_total, expected_failed) = (
+                projected.get(hour, (0, 0)),
+                counted.get(hour, (0, 0)),
+            )
+            if (total, failed) != (expected_total, expected_failed):
+                self.discrepancy(
+                    "read model",
+                    f"requests of the hour from {hour:%Y-%m-%d %H:00} UTC: {total}, {failed} failed; "
+                    f"the request rows say {expected_total}, {expected_failed} failed",
+                )
 
     def describe_ledger_difference(self, account_id: str) -> str:
         """Names the ledger entries that differ (read back for this account only)."""

@@ -1,15 +1,17 @@
 """The read models must equal what the event store says."""
 
 import time
+from datetime import UTC
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncHour
 from eventsourcing.application import AggregateNotFoundError
 
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from bankproject.system import BankAccountSystem
 from infrastructure.status import follower_positions
-from sagas.models import SagaSummary
+from sagas.models import HourlyRequests, SagaSummary
 
 
 def wait_for_read_models(timeout=120.0):
@@ -70,4 +72,25 @@ def check_read_models(accounts, sagas, account_ids, saga_ids):
         assert summary.status == expected, f"request {saga_id} is {summary.status}, its saga {expected}"
         assert bool(summary.errors) == (expected == SagaSummary.Status.FAILED)
     assert SagaSummary.objects.count() >= len(saga_ids)
+    check_hourly_requests()
     return checked_accounts
+
+
+def requests_by_hour():
+    """The request rows counted by the hour (UTC) they were submitted in: {hour: (total, failed)}."""
+    counted = (
+        SagaSummary.objects.annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        .values("hour")
+        .annotate(total=Count("pk"), failed=Count("pk", filter=Q(status=SagaSummary.Status.FAILED)))
+    )
+    return {row["hour"]: (row["total"], row["failed"]) for row in counted}
+
+
+def check_hourly_requests():
+    """Asserts the requests-per-hour rows (the dashboard's chart) count what the request rows say."""
+    projected = {
+        hour: (total, failed)
+        for hour, total, failed in HourlyRequests.objects.values_list("hour", "total", "failed")
+        if total or failed
+    }
+    assert projected == requests_by_hour()

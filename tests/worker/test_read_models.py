@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import AccountSummary, LedgerEntry
-from sagas.models import SagaSummary
+from sagas.models import HourlyRequests, SagaSummary
 from tests.readmodels.checks import check_read_models, wait_for_read_models
 from tests.system.workload import submit_random_requests, wait_until_final
 
@@ -21,7 +21,9 @@ def read_model_rows():
         fields = [f.name for f in model._meta.fields if f.name != "id"]
         return sorted(model.objects.values_list(*fields))
 
-    return {model.__name__: rows(model) for model in (AccountSummary, LedgerEntry, SagaSummary)}
+    return {
+        model.__name__: rows(model) for model in (AccountSummary, LedgerEntry, SagaSummary, HourlyRequests)
+    }
 
 
 def rebuild():

@@ -100,6 +100,8 @@ def test_two_workers_on_the_same_applications_process_each_request_once(bank, st
     workload = submit_random_requests(bank.commands, accounts, count=300, seed=11)
     check_invariants(bank.accounts, bank.sagas, workload)
     assert "processed" in first.logs() and "processed" in second.logs()
+    # The projections too, their counters (the bank's totals, the requests per hour) included.
+    check_read_models(bank.accounts, bank.sagas, workload.account_ids, workload.requests)
 
 
 @pytest.mark.not_postgresql

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 time.sleep(wait)
                 after = follower_positions(system)
             states = follower_states(system)
-            troubles = follower_troubles(system)
+            troubles = follower_troubles(system, states)
         except DatabaseError as error:
             reason = " ".join(str(error).split())
             raise CommandError(f"database unreachable: {reason}", returncode=UNREACHABLE) from None
