@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.selectors import bank_totals
 from bankproject.system import BankAccountSystem
 from infrastructure.status import follower_positions, follower_states, follower_troubles
-from sagas.selectors import hourly_requests, pending_count, recent_failures
+from sagas.selectors import failed_count, hourly_requests, pending_count, recent_failures
 
 CHART_HEIGHT = 120
 CHART_BAR_WIDTH = 20
@@ -37,6 +37,7 @@ class BankAdminSite(admin.AdminSite):
             "title": "Dashboard",
             **bank_totals(),
             "pending_count": pending_count(),
+            "failed_count": failed_count(since),
             "recent_failures": with_change_links(recent_failures(since)),
             "followers": follower_positions(system),
             "follower_states": states,

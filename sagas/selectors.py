@@ -17,6 +17,11 @@ def pending_count() -> int:
     return SagaSummary.objects.filter(status=Status.PENDING).count()
 
 
+def failed_count(since: datetime) -> int:
+    """How many requests made since then have failed (an index range: status, then time)."""
+    return SagaSummary.objects.filter(status=Status.FAILED, created_at__gte=since).count()
+
+
 def recent_failures(since: datetime, limit: int = 50):
     return SagaSummary.objects.filter(status=Status.FAILED, created_at__gte=since).order_by("-created_at")[
         :limit

@@ -195,3 +195,16 @@ def test_changelists_link_accounts_without_a_query_per_row(busy_bank, staff, dja
             response = staff.get(url)
         bob = AccountSummary.objects.get(full_name="Bob Jones")
         assert reverse("admin:accounts_accountsummary_change", args=[bob.pk]).encode() in response.content
+
+
+def test_the_dashboard_counts_every_failure_of_the_day_not_only_those_it_lists(staff):
+    with make_runner("single", "django") as runner:
+        bank = Bank(runner)
+        alice = bank.open_account("Alice Smith")
+        for _ in range(53):
+            bank.wait_for(bank.commands.withdraw_funds(alice, D("1.00")))  # each fails: nothing to take
+    response = staff.get(reverse("admin:dashboard"))
+    assert len(response.context["recent_failures"]) == 50  # the list shows the latest 50
+    assert response.context["failed_count"] == 53
+    assert b'<td id="failed-count">53</td>' in response.content
+    assert b"The latest 50 of 53" in response.content
