@@ -39,47 +39,51 @@ class Command(BaseCommand):
         )
         live_models = [model for name in names for model in worker.apps[name].read_models]
         live_models.append(ProjectionTrackingRecord)  # the projections' positions, rebuilt with their rows
-        shadows = {model: shadow_model(model) for model in live_models}
-        # Left by a rebuild that stopped half-way, or not there: made anew, empty.
-        drop_tables(shadows.values())
-        with connection.schema_editor() as editor:
-            for shadow in shadows.values():
-                editor.create_model(shadow)
+        shadows = make_shadow_tables(live_models)
         try:
             for name in names:
                 app = worker.apps[name]
                 app.tables = {model: shadows[model] for model in app.read_models}
                 app.recorder.tracking_model = shadows[ProjectionTrackingRecord]
-            # What exists now, each batch its own transaction: SQLite's one write lock, and
-            # elsewhere the projections' lock rows, are held a batch at a time, and the
-            # worker (Sagas, Accounts, the live projections) and web requests write in between.
-            count = 0
-            for _ in range(CATCH_UP_PASSES):
-                # Then what arrived meanwhile, until little is left for the swap to catch up.
-                self.replay_up_to_now(worker)
-                done = worker.process_all_pending(
-                    on_progress=lambda done, before=count: self.progress(before + done, total)
-                )
-                count += done
-                if done <= SWAP_CATCH_UP:
-                    break
-            # Its batches take turns with this process's writers before the transaction, so must this.
-            with sqlite_writers_take_turns(), transaction.atomic():
-                # The live projections wait from here (on SQLite, every writer does): what they
-                # have projected since the rebuild began is caught up, and the rows swapped in.
-                for name in names:  # in name order, as every writer of these tables locks
-                    serialise_inserts(name, None)
-                self.replay_up_to_now(worker)
-                count += worker.process_all_pending()
-                ProjectionTrackingRecord.objects.filter(application_name__in=names).delete()
-                for model in live_models:
-                    copy_rows(shadows[model], model, replace=model is not ProjectionTrackingRecord)
+            count = self.replay(worker, total)
+            count += self.swap_in(worker, names, shadows)
         finally:
             worker.stop()
             drop_tables(shadows.values())
         self.progress(count, count)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Rebuilt {', '.join(names)} from {count} notifications."))
+
+    def replay(self, worker: Worker, total: int) -> int:
+        """Projects what exists now into the shadow tables, each batch its own transaction:
+        SQLite's one write lock, and elsewhere the projections' lock rows, are held a batch at
+        a time, and the worker (Sagas, Accounts, the live projections) and web requests write
+        in between. Then what arrived meanwhile, until little is left for the swap."""
+        count = 0
+        for _ in range(CATCH_UP_PASSES):
+            self.replay_up_to_now(worker)
+            done = worker.process_all_pending(
+                on_progress=lambda done, before=count: self.progress(before + done, total)
+            )
+            count += done
+            if done <= SWAP_CATCH_UP:
+                break
+        return count
+
+    def swap_in(self, worker: Worker, names: list[str], shadows: dict[type, type]) -> int:
+        """In one short transaction: catches up what the live projections have projected
+        since the rebuild began, and copies the rebuilt rows over the live ones."""
+        # Its batches take turns with this process's writers before the transaction, so must this.
+        with sqlite_writers_take_turns(), transaction.atomic():
+            # The live projections wait from here (on SQLite, every writer does).
+            for name in names:  # in name order, as every writer of these tables locks
+                serialise_inserts(name, None)
+            self.replay_up_to_now(worker)
+            count = worker.process_all_pending()
+            ProjectionTrackingRecord.objects.filter(application_name__in=names).delete()
+            for model, shadow in shadows.items():
+                copy_rows(shadow, model, replace=model is not ProjectionTrackingRecord)
+        return count
 
     @staticmethod
     def replay_up_to_now(worker: Worker) -> None:
@@ -91,6 +95,16 @@ class Command(BaseCommand):
     def progress(self, done: int, total: int) -> None:
         self.stdout.write(progress_bar("Rebuilding read models", done, total, "notifications"), ending="")
         sys.stdout.flush()
+
+
+def make_shadow_tables(models_: list[type[models.Model]]) -> dict[type[models.Model], type[models.Model]]:
+    """Empty shadow tables of the models (those a rebuild that stopped half-way left, made anew)."""
+    shadows = {model: shadow_model(model) for model in models_}
+    drop_tables(shadows.values())
+    with connection.schema_editor() as editor:
+        for shadow in shadows.values():
+            editor.create_model(shadow)
+    return shadows
 
 
 def copy_rows(source: type[models.Model], target: type[models.Model], replace: bool) -> None:
