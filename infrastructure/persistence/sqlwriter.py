@@ -101,7 +101,11 @@ def write_rows(
         values += f" {upsert}"
     with connection.cursor() as cursor:
         if not returning_ids:
-            cursor.execute(f"{insert} {values}", params)
+            if connection.vendor == "mysql":
+                # The statement with its values written in (mysqlclient would do the same).
+                cursor.execute(mysql_statement(connection.connection, f"{insert} {values}", params))
+            else:
+                cursor.execute(f"{insert} {values}", params)
             return []
         if connection.features.can_return_rows_from_bulk_insert:
             cursor.execute(f"{insert} {values} RETURNING {quote(meta.pk.column)}", params)
@@ -112,6 +116,24 @@ def write_rows(
             cursor.execute(f"{insert} VALUES {row_sql}", params[start : start + len(fields)])
             ids.append(cursor.lastrowid)
         return ids
+
+
+def mysql_statement(db: Any, sql: str, params: list[Any]) -> bytes:
+    """sql with params written in as mysqlclient's cursor writes them (its _mogrify), with
+    the commonest values (text, integers, NULL) quoted here rather than through
+    Connection.literal's checks and its converters."""
+    string_literal, encoding, literal = db.string_literal, db.encoding, db.literal
+    literals = tuple(
+        string_literal(value.encode(encoding))
+        if type(value) is str
+        else b"%d" % value
+        if type(value) is int
+        else b"NULL"
+        if value is None
+        else literal(value)
+        for value in params
+    )
+    return sql.encode(encoding) % literals
 
 
 insert_rows = write_rows  # its first name, from before it also updated rows
