@@ -41,6 +41,19 @@ class TransactionErrorsInEvents:
         register_transaction_errors(transcoder)
 
 
+class PolicyBoundOnce:
+    """For a process application whose policy is a functools.singledispatchmethod: the
+    policy is bound once, when the application is made. Looked up on the instance, a
+    singledispatchmethod makes and wraps a new function every time: once an event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cls = type(self)
+        descriptor = next(klass.__dict__["policy"] for klass in cls.__mro__ if "policy" in klass.__dict__)
+        if isinstance(descriptor, singledispatchmethod):
+            self.policy = descriptor.__get__(self, cls)
+
+
 class BankAccountApplication(TransactionErrorsInEvents, Application):
     """What every application that holds BankAccount aggregates can do directly."""
 
@@ -110,7 +123,7 @@ class SimpleBankAccountApplication(BankAccountApplication):
         self.save(debit_account, credit_account)
 
 
-class Accounts(BankAccountApplication, ProcessApplication):
+class Accounts(PolicyBoundOnce, BankAccountApplication, ProcessApplication):
     """Carries out what sagas ask of accounts.
 
     A refusal is answered as data (ErrorRecorded on the account, or a

@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
-from accounts.application import TransactionErrorsInEvents
+from accounts.application import PolicyBoundOnce, TransactionErrorsInEvents
 from accounts.domain import (
     BankAccount,
     RejectedTransaction,
@@ -160,7 +160,7 @@ class Commands(Application):
         return command.id
 
 
-class Sagas(TransactionErrorsInEvents, ProcessApplication):
+class Sagas(PolicyBoundOnce, TransactionErrorsInEvents, ProcessApplication):
     """Starts a saga for each command and moves it on with each answer from Accounts."""
 
     name = "Sagas"

@@ -10,7 +10,7 @@ from typing import Any
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.utils import get_topic
 
-from accounts.application import TransactionErrorsInEvents
+from accounts.application import PolicyBoundOnce, TransactionErrorsInEvents
 from accounts.domain import (
     MAXIMUM_BALANCE,
     AccountClosedError,
@@ -59,7 +59,7 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
     return f"Refused: {error}"
 
 
-class SagasProjection(TransactionErrorsInEvents, ReadModelProjection):
+class SagasProjection(PolicyBoundOnce, TransactionErrorsInEvents, ReadModelProjection):
     name = "SagasProjection"
     read_models = (SagaSummary, HourlyRequests)
     # Only what changes a row: a saga's requests to Accounts are not read at all.

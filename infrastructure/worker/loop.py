@@ -70,7 +70,7 @@ class FollowerLoop(RetriesWithBackoff):
     ) -> None:
         self.follower = follower
         self.name = follower.name
-        self.leaders = leaders
+        self.leaders = {name: store.notification_source(source) for name, source in leaders.items()}
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.wakeup = wakeup if wakeup is not None else threading.Event()

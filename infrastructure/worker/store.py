@@ -44,6 +44,8 @@ class Store:
     probe: Callable[[], bool] | None = None  # whether the database answers, cheaply
     record_state: Callable[..., None] | None = None  # records a follower's state for operators
     keeps_aggregates: bool = False  # followers keep the aggregates they write between batches (see above)
+    # How a follower loop reads a leader's notifications from its source (a faster reader of it).
+    notification_source: Callable[[Any], Any] = lambda source: source
 
     def follower_env(self, env: dict[str, str]) -> dict[str, str]:
         return {**env, **CACHED_AGGREGATES_ENV} if self.keeps_aggregates else env
@@ -55,6 +57,7 @@ IN_MEMORY_STORE = Store()  # events in memory: nothing to begin, end or probe
 def django_store() -> Store:
     """The Django database (imported only here: a worker in memory needs no Django)."""
     from infrastructure.persistence import batch, batches_in_a_row, end_reads
+    from infrastructure.persistence.notifications import read_in_sql
 
     return Store(
         batch=functools.partial(batch, events_at_end=True),  # the loop prompts once a batch commits
@@ -64,6 +67,7 @@ def django_store() -> Store:
         probe=database_reachable,
         record_state=recorded_state,
         keeps_aggregates=True,
+        notification_source=read_in_sql,
     )
 
 
