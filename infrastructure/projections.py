@@ -27,6 +27,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.system import ProcessApplication
 
 from infrastructure.persistence import batch, before_batch_commits, write_rows
+from infrastructure.persistence.sqlreader import rows_where
 
 # The shadow models, in a registry of their own: Django's (migrations, the admin) never sees them.
 SHADOW_APPS = Apps()
@@ -90,17 +91,15 @@ class ReadModelChanges:
 
     def get(self, model: type[models.Model], field: str, value: Any) -> Any:
         """The row whose field is value, or None."""
-        key = (model, value)
-        if key not in self.rows:
-            self.rows[key] = self.table(model).objects.filter(**{field: value}).first()
-        return self.rows[key]
+        self.prefetch(model, field, [value])
+        return self.rows[(model, value)]
 
     def prefetch(self, model: type[models.Model], field: str, values: Iterable[Any]) -> None:
         """Reads at once the rows whose field is one of values (those not read yet)."""
         wanted = {value for value in values if (model, value) not in self.rows}
         if not wanted:
             return
-        for row in self.table(model).objects.filter(**{f"{field}__in": wanted}):
+        for row in rows_where(self.table(model), field, wanted):
             self.rows[(model, getattr(row, field))] = row
         for value in wanted:
             self.rows.setdefault((model, value), None)

@@ -21,7 +21,10 @@ from infrastructure.persistence.batches import (
     tracking_positions,
     write_now,
 )
-from infrastructure.persistence.sqlwriter import write_rows
+from infrastructure.persistence.sqlwriter import insert_values
+
+# A stored event's columns, as insert_records writes them.
+EVENT_FIELDS = ("application_name", "originator_id", "originator_version", "topic", "state")
 
 
 class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
@@ -33,17 +36,14 @@ class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
 
     def insert_records(self, stored_events: list[StoredEvent], returning_ids: bool) -> list[int]:
         """Inserts the events with one statement (see write_rows), in order."""
-        records = [
-            self.model(
-                application_name=self.application_name,
-                originator_id=stored_event.originator_id,
-                originator_version=stored_event.originator_version,
-                topic=stored_event.topic,
-                state=stored_event.state,
-            )
-            for stored_event in stored_events
-        ]
-        return write_rows(self.model, records, using=self.using, returning_ids=returning_ids)
+        name = self.application_name
+        return insert_values(
+            self.model,
+            EVENT_FIELDS,
+            [(name, e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events],
+            using=self.using,
+            returning_ids=returning_ids,
+        )
 
     @recorders.errors
     def select_first_events(self, originator_ids: Iterable[UUID]) -> list[StoredEvent]:
@@ -109,6 +109,7 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
     ):
         super().__init__(*args, **kwargs)
         self.tracking_model = tracking_model
+        self.tracking_statements: dict[tuple[str, type[Model], int], str] = {}
 
     def max_tracking_id(self, application_name: str) -> int | None:
         """As eventsourcing-django's, in this follower's tracking table (and its batch)."""
@@ -122,40 +123,32 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
     def read_max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
         """One SELECT of scalar subqueries, one a leader, each the last row by the tracking
         table's index: a follower of two leaders (Sagas, SagasProjection) reads its
-        positions as each batch begins."""
-        if len(application_names) == 1:
-            return {application_names[0]: self.read_max_tracking_id(application_names[0])}
+        positions with one statement as each batch begins. Its text is made once a count."""
         connection = connections[self.using or DEFAULT_DB_ALIAS]
-        quote = connection.ops.quote_name
-        meta = self.tracking_model._meta
-        table, position, follower, leader = (
-            quote(name)
-            for name in (
-                meta.db_table,
-                meta.get_field("notification_id").column,
-                meta.get_field("application_name").column,
-                meta.get_field("upstream_application_name").column,
+        key = (connection.alias, self.tracking_model, len(application_names))
+        sql = self.tracking_statements.get(key)
+        if sql is None:
+            quote = connection.ops.quote_name
+            meta = self.tracking_model._meta
+            table, position, follower, leader = (
+                quote(name)
+                for name in (
+                    meta.db_table,
+                    meta.get_field("notification_id").column,
+                    meta.get_field("application_name").column,
+                    meta.get_field("upstream_application_name").column,
+                )
             )
-        )
-        one = (
-            f"(SELECT {position} FROM {table} WHERE {follower} = %s AND {leader} = %s"
-            f" ORDER BY {position} DESC LIMIT 1)"
-        )
+            one = (
+                f"(SELECT {position} FROM {table} WHERE {follower} = %s AND {leader} = %s"
+                f" ORDER BY {position} DESC LIMIT 1)"
+            )
+            sql = self.tracking_statements[key] = "SELECT " + ", ".join([one] * len(application_names))
         params = [value for name in application_names for value in (self.application_name, name)]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join([one] * len(application_names)), params)
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         return dict(zip(application_names, row, strict=True))
-
-    @recorders.errors
-    def read_max_tracking_id(self, application_name: str) -> int | None:
-        return (
-            self.tracking_model.objects.using(self.using)
-            .filter(application_name=self.application_name, upstream_application_name=application_name)
-            .order_by("-notification_id")
-            .values_list("notification_id", flat=True)
-            .first()
-        )
 
     def pending_events(self) -> PendingEvents:
         return before_batch_commits("events", lambda: PendingEvents(self))

@@ -4,7 +4,7 @@ rows, tracking rows, read-model rows) go through here rather than the ORM."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -90,10 +90,45 @@ def write_rows(
     fields = [field for field in meta.concrete_fields if with_pk or not field.primary_key]
     converters = [(field.attname, converter(field, connection)) for field in fields]
     params = [convert(getattr(row, attname)) for row in rows for attname, convert in converters]
+    return execute_insert(
+        connection, model, fields, params, len(rows), update_fields, unique_fields, returning_ids
+    )
+
+
+def insert_values(
+    model: type[Model],
+    field_names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    using: str | None = None,
+    returning_ids: bool = False,
+) -> list[int]:
+    """As write_rows, for new rows given as their values in the order of field_names: no
+    model instance is made for them (a batch's events, say)."""
+    if not rows:
+        return []
+    connection = connections[using or router.db_for_write(model)]
+    fields = [model._meta.get_field(name) for name in field_names]
+    converters = [converter(field, connection) for field in fields]
+    params = [convert(value) for row in rows for convert, value in zip(converters, row, strict=True)]
+    return execute_insert(connection, model, fields, params, len(rows), returning_ids=returning_ids)
+
+
+def execute_insert(
+    connection: Any,
+    model: type[Model],
+    fields: list[Field],
+    params: list[Any],
+    row_count: int,
+    update_fields: list[str] | None = None,
+    unique_fields: list[str] | None = None,
+    returning_ids: bool = False,
+) -> list[int]:
+    """The one INSERT (or upsert) of row_count rows of fields, whose values params holds, converted."""
+    meta = model._meta
     quote = connection.ops.quote_name
     insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    values = f"VALUES {', '.join([row_sql] * len(rows))}"
+    values = f"VALUES {', '.join([row_sql] * row_count)}"
     if update_fields is not None:
         columns = [meta.get_field(name).column for name in update_fields]
         unique_columns = [meta.get_field(name).column for name in unique_fields or [meta.pk.name]]
