@@ -239,6 +239,11 @@ def main() -> None:
     figures["page_ms"] = page_ms(size["page_accounts"], size["page_entries"])
     figures["account_load_ms"] = account_load_ms(size["history"])
 
+    report(figures)
+
+
+def report(figures: dict) -> None:
+    """Prints the figures as a table and as one JSON line last, and keeps them in RESULTS_DIR."""
     print(f"{'figure':<28} value")
     for name in (
         "db_commits_per_s",

@@ -120,7 +120,6 @@ class FollowerLoop(RetriesWithBackoff):
         return done
 
     def _process_pending(self, stop: threading.Event | None) -> int:
-        done = 0
         self.in_hand = None
         self.batch_notifications = []
         peeked: dict[str, list[Notification]] | None = None
@@ -143,25 +142,7 @@ class FollowerLoop(RetriesWithBackoff):
                     # peeked at may be done already.
                     forget_cached_aggregates(self.follower)
                     peeked = None
-                for leader_name in self.leaders:
-                    if done and self.limit == 1:
-                        break  # after a failure, one notification a batch: the failing one is named
-                    if peeked is not None:
-                        notifications = peeked[leader_name]  # those that follow positions, in order
-                    else:
-                        notifications = self.select(leader_name, positions)
-                    events = list(self.follower.convert_notifications(leader_name, notifications))
-                    if self.prefetch is not None and events:
-                        self.prefetch([domain_event for domain_event, _ in events])
-                    for domain_event, tracking in events:
-                        if stop is not None and stop.is_set():
-                            break  # what is done so far commits
-                        self.in_hand = tracking
-                        self.follower.process_event(domain_event, tracking)
-                        self.in_hand = None
-                        self.batch_notifications.append(tracking)
-                        positions[leader_name] = tracking.notification_id
-                        done += 1
+                done = self.process_batch(positions, peeked, stop)
         except BaseException:
             # The batch rolled back: so must every aggregate it cached.
             self.positions = None
@@ -174,6 +155,36 @@ class FollowerLoop(RetriesWithBackoff):
                 wakeup.set()  # now that the batch's events are visible
             if logger.isEnabledFor(logging.INFO):
                 logger.info("%s processed %d notifications, up to %s", self.name, done, positions)
+        return done
+
+    def process_batch(
+        self,
+        positions: dict[str, int | None],
+        peeked: dict[str, list[Notification]] | None,
+        stop: threading.Event | None,
+    ) -> int:
+        """Inside the batch: processes each leader's notifications after positions (those
+        peeked at, if given), moving positions on. Returns how many it processed."""
+        done = 0
+        for leader_name in self.leaders:
+            if done and self.limit == 1:
+                break  # after a failure, one notification a batch: the failing one is named
+            if peeked is not None:
+                notifications = peeked[leader_name]  # those that follow positions, in order
+            else:
+                notifications = self.select(leader_name, positions)
+            events = list(self.follower.convert_notifications(leader_name, notifications))
+            if self.prefetch is not None and events:
+                self.prefetch([domain_event for domain_event, _ in events])
+            for domain_event, tracking in events:
+                if stop is not None and stop.is_set():
+                    return done  # what is done so far commits
+                self.in_hand = tracking
+                self.follower.process_event(domain_event, tracking)
+                self.in_hand = None
+                self.batch_notifications.append(tracking)
+                positions[leader_name] = tracking.notification_id
+                done += 1
         return done
 
     def select(self, leader_name: str, positions: dict[str, int | None]) -> list[Notification]:
