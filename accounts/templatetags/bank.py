@@ -1,12 +1,10 @@
 """Money and dates as the bank's staff read them, on the teller pages and in the admin alike."""
 
 import re
-from datetime import datetime
 from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.dates import MONTHS_3
 
 from accounts.money import in_pounds
 
@@ -15,26 +13,12 @@ register = template.Library()
 money = register.filter("money", in_pounds)
 
 
-BANK_DATETIME_FORMAT = "j M Y, H:i T"  # bankproject/formats
-
-
 @register.filter
 def when(value) -> str:
     """A moment in the bank's time zone, in the one format every page uses (settings' DATETIME_FORMAT)."""
     if not value:
         return ""
-    local = timezone.localtime(value)
-    if formats.get_format("DATETIME_FORMAT") == BANK_DATETIME_FORMAT and not ambiguous(local):
-        # The bank's format written straight, as Django's date format writes it: that reads the
-        # format a letter at a time, four times as long (75 dates on a busy day's dashboard).
-        return f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}, {local:%H:%M} {local.tzname()}"
-    return formats.date_format(local, "DATETIME_FORMAT")
-
-
-def ambiguous(local: datetime) -> bool:
-    """Whether the local time is one the clocks show twice (or skip), for which Django's date
-    format leaves out the zone's name ("T")."""
-    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 @register.filter

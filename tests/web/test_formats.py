@@ -34,26 +34,6 @@ def test_dates_are_the_banks_time_in_one_format():
     assert when(None) == ""
 
 
-@pytest.mark.in_memory
-def test_dates_read_as_djangos_date_format_writes_them():
-    """when writes the bank's format itself: as Django would, every month, both clocks, and the
-    hours the clocks go back (shown twice) and forward (skipped)."""
-    from django.utils import formats, timezone
-
-    moments = [
-        datetime(2026, month, day, hour, 7, tzinfo=UTC)
-        for month in range(1, 13)
-        for day in (1, 28)
-        for hour in (0, 9, 23)
-    ]
-    moments += [datetime(2026, 10, 25, 0, m, tzinfo=UTC) for m in (0, 30, 59)]  # 01:xx BST, then
-    moments += [datetime(2026, 10, 25, 1, m, tzinfo=UTC) for m in (0, 30, 59)]  # 01:xx GMT again
-    moments += [datetime(2026, 3, 29, h, 30, tzinfo=UTC) for h in (0, 1, 2)]  # 00:30 GMT, 02:30 BST
-    moments += [datetime(999, 1, 1, 12, tzinfo=UTC)]
-    for moment in moments:
-        assert when(moment) == formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT"), moment
-
-
 def test_teller_pages_show_money_and_dates_formatted(teller, accounts):
     alice = accounts["alice"]
     page = teller.get(reverse("account_detail", args=[alice.number])).content.decode()
