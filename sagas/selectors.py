@@ -17,15 +17,17 @@ def pending_count() -> int:
     return SagaSummary.objects.filter(status=Status.PENDING).count()
 
 
+def failures_since(since: datetime):
+    """The requests made since then that have failed (an index range: status, then time)."""
+    return SagaSummary.objects.filter(status=Status.FAILED, created_at__gte=since)
+
+
 def failed_count(since: datetime) -> int:
-    """How many requests made since then have failed (an index range: status, then time)."""
-    return SagaSummary.objects.filter(status=Status.FAILED, created_at__gte=since).count()
+    return failures_since(since).count()
 
 
 def recent_failures(since: datetime, limit: int = 50):
-    return SagaSummary.objects.filter(status=Status.FAILED, created_at__gte=since).order_by("-created_at")[
-        :limit
-    ]
+    return failures_since(since).order_by("-created_at")[:limit]
 
 
 def hourly_requests(hours: int = 24, now: datetime | None = None) -> list[dict]:
