@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from eventsourcing.system import System
 from eventsourcing_django.models import NotificationTrackingRecord, StoredEventRecord
 
 from infrastructure.models import FollowerState, ProjectionTrackingRecord
+from infrastructure.persistence.sqlreader import highest_values
 from infrastructure.projections import ReadModelProjection
 
 
@@ -32,7 +33,7 @@ def follower_positions(system: System) -> list[FollowerPosition]:
     # last notification. Grouped instead (MAX(id) ... GROUP BY application_name), MariaDB read
     # every entry of the logs' index: 60 ms of the dashboard at 85,000 events; the tracking
     # tables, grouped so too, grow a row a batch.
-    found = last_values(
+    found = highest_values(
         [
             (tracking_model(system, follower), "notification_id", follower, leader)
             for follower, leader in pairs
@@ -59,28 +60,6 @@ def tracking_model(system: System, follower: str) -> type[models.Model]:
     if issubclass(system.follower_cls(follower), ReadModelProjection):
         return ProjectionTrackingRecord
     return NotificationTrackingRecord
-
-
-def last_values(probes: list[tuple[type[models.Model], str, str, str | None]]) -> list[int | None]:
-    """For each (model, column, application, leader) the column's highest value among the
-    application's rows (of that leader, unless None), read with one SELECT of scalar
-    subqueries, each the last entry of an index that ends with the column."""
-    quote = connection.ops.quote_name
-    subqueries, params = [], []
-    for model, column, application, leader in probes:
-        meta = model._meta
-        value = quote(meta.get_field(column).column)
-        where = f"{quote(meta.get_field('application_name').column)} = %s"
-        params.append(application)
-        if leader is not None:
-            where += f" AND {quote(meta.get_field('upstream_application_name').column)} = %s"
-            params.append(leader)
-        subqueries.append(
-            f"(SELECT {value} FROM {quote(meta.db_table)} WHERE {where} ORDER BY {value} DESC LIMIT 1)"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(subqueries), params)
-        return list(cursor.fetchone())
 
 
 def notification_count(leader: str, topics: Sequence[str] = (), after: int | None = None) -> int:

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing_django import factory, models, recorders
@@ -21,6 +20,7 @@ from infrastructure.persistence.batches import (
     tracking_positions,
     write_now,
 )
+from infrastructure.persistence.sqlreader import highest_values
 from infrastructure.persistence.sqlwriter import insert_values
 
 # A stored event's columns, as insert_records writes them.
@@ -109,7 +109,6 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
     ):
         super().__init__(*args, **kwargs)
         self.tracking_model = tracking_model
-        self.tracking_statements: dict[tuple[str, type[Model], int], str] = {}
 
     def max_tracking_id(self, application_name: str) -> int | None:
         """As eventsourcing-django's, in this follower's tracking table (and its batch)."""
@@ -121,34 +120,12 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
 
     @recorders.errors
     def read_max_tracking_ids(self, application_names: Sequence[str]) -> dict[str, int | None]:
-        """One SELECT of scalar subqueries, one a leader, each the last row by the tracking
-        table's index: a follower of two leaders (Sagas, SagasProjection) reads its
-        positions with one statement as each batch begins. Its text is made once a count."""
-        connection = connections[self.using or DEFAULT_DB_ALIAS]
-        key = (connection.alias, self.tracking_model, len(application_names))
-        sql = self.tracking_statements.get(key)
-        if sql is None:
-            quote = connection.ops.quote_name
-            meta = self.tracking_model._meta
-            table, position, follower, leader = (
-                quote(name)
-                for name in (
-                    meta.db_table,
-                    meta.get_field("notification_id").column,
-                    meta.get_field("application_name").column,
-                    meta.get_field("upstream_application_name").column,
-                )
-            )
-            one = (
-                f"(SELECT {position} FROM {table} WHERE {follower} = %s AND {leader} = %s"
-                f" ORDER BY {position} DESC LIMIT 1)"
-            )
-            sql = self.tracking_statements[key] = "SELECT " + ", ".join([one] * len(application_names))
-        params = [value for name in application_names for value in (self.application_name, name)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return dict(zip(application_names, row, strict=True))
+        """This follower's positions in the given leaders' logs, read with one statement (a
+        follower of two leaders, Sagas or SagasProjection, reads both as each batch begins)."""
+        probes = [
+            (self.tracking_model, "notification_id", self.application_name, n) for n in application_names
+        ]
+        return dict(zip(application_names, highest_values(probes, self.using), strict=True))
 
     def pending_events(self) -> PendingEvents:
         return before_batch_commits("events", lambda: PendingEvents(self))

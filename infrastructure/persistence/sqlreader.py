@@ -1,4 +1,5 @@
-"""Reading the rows of a table whose field is one of some values, in SQL, as model instances.
+"""Reads in SQL for the hot and the frequent paths: the rows of a table whose field is one
+of some values, as model instances; and the highest value of a column among some rows.
 
 For the read-model projections' reads (ReadModelChanges), once or twice a batch per table:
 the ORM builds and compiles a queryset on each call, which cost as much as the rows' own
@@ -9,10 +10,10 @@ the instances are those the ORM would have made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Model
 
 # Per model, field and database: the statement's start and the converters of each column.
@@ -55,3 +56,38 @@ def rows_where(model: type[Model], field_name: str, values: Iterable[Any]) -> li
                 converted[i] = convert(converted[i], columns[i], connection)
         instances.append(model.from_db(connection.alias, attnames, converted))
     return instances
+
+
+# Per database and shape of probes: the statement's text (see highest_values).
+_highest: dict[tuple[str, tuple[tuple[type[Model], str, bool], ...]], str] = {}
+
+
+def highest_values(
+    probes: Sequence[tuple[type[Model], str, str, str | None]], using: str | None = None
+) -> list[int | None]:
+    """For each (model, column, application, leader) the column's highest value among the
+    application's rows (of that leader, unless None), read with one SELECT of scalar
+    subqueries, each the last entry of an index that ends with the column: a follower's
+    positions in its leaders' logs, a log's last notification. Its text is made once a shape."""
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    shape = tuple((model, column, leader is not None) for model, column, _, leader in probes)
+    sql = _highest.get((connection.alias, shape))
+    if sql is None:
+        quote = connection.ops.quote_name
+        subqueries = []
+        for model, column, with_leader in shape:
+            meta = model._meta
+            value = quote(meta.get_field(column).column)
+            where = f"{quote(meta.get_field('application_name').column)} = %s"
+            if with_leader:
+                where += f" AND {quote(meta.get_field('upstream_application_name').column)} = %s"
+            subqueries.append(
+                f"(SELECT {value} FROM {quote(meta.db_table)} WHERE {where} ORDER BY {value} DESC LIMIT 1)"
+            )
+        sql = _highest[(connection.alias, shape)] = "SELECT " + ", ".join(subqueries)
+    params = [
+        value for _, _, application, leader in probes for value in (application, leader) if value is not None
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchone())
