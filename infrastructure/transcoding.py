@@ -10,6 +10,7 @@ writes the same bytes. Events stored by either transcoder read with the other.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -31,10 +32,16 @@ FAST_ENCODERS: dict[type[Transcoding], Callable[[Any], str]] = {
 }
 
 
+@functools.lru_cache(maxsize=2**15)
 def uuid_from_hex(text: str) -> UUID:
-    """UUID(text), made without UUID.__init__'s parsing when text is 32 hex digits."""
+    """UUID(text), made without UUID.__init__'s parsing when text is 32 hex digits.
+
+    Cached: the same ids come back again and again (an account's, a saga's, in each
+    event about it and in each notification's row), and a UUID is immutable, so one
+    object serves every reading of the same text. Any spelling UUID reads is read
+    (the database's 36 characters, say); an error is UUID's own and is not cached."""
     if len(text) != 32 or not text.isalnum():
-        return UUID(text)  # other spellings, and UUID's own error for what is none
+        return UUID(text)
     uuid = object.__new__(UUID)
     object.__setattr__(uuid, "int", int(text, 16))  # a ValueError for letters beyond f, as UUID's
     object.__setattr__(uuid, "is_safe", SafeUUID.unknown)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import DEFAULT_DB_ALIAS, Error, connections, router, transaction
 from django.db.models import Model
@@ -140,6 +140,30 @@ def record_position(leader_name: str, position: int, tracking_model: type[Model]
     assert _batch.application_name is not None, "only inside a batch"
     _batch.positions[leader_name] = position
     _batch.tracking_model = tracking_model
+
+
+def position_in_batch(
+    application_name: str, leader_name: str, read: Callable[[Sequence[str]], dict[str, int | None]]
+) -> int | None:
+    """application_name's position in one leader's notifications (see tracking_positions):
+    in its batch, once known, without reading or merging anything (once a notification)."""
+    if _batch.application_name == application_name:
+        if leader_name in _batch.positions:
+            return _batch.positions[leader_name]
+        if leader_name in _batch.read_positions:
+            return _batch.read_positions[leader_name]
+    return tracking_positions(application_name, [leader_name], read)[leader_name]
+
+
+def in_batch[T](
+    application_name: str, using: str | None, call: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """call(*args, **kwargs) in application_name's batch: the one in hand, joined at the cost of a
+    comparison (it is joined once or twice a notification), or else a batch of one."""
+    if _batch.application_name == application_name:
+        return call(*args, **kwargs)
+    with batch(application_name, using):
+        return call(*args, **kwargs)
 
 
 def events_wait_for_batch_end() -> bool:

@@ -17,6 +17,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from eventsourcing.persistence import Notification
 from eventsourcing_django.recorders import DjangoApplicationRecorder, errors
 
+from infrastructure.transcoding import uuid_from_hex
+
 
 class SQLNotificationReader:
     """A Django application recorder's notifications, read with one cached statement.
@@ -60,7 +62,7 @@ class SQLNotificationReader:
         return [
             Notification(
                 id=notification_id,
-                originator_id=originator_id if type(originator_id) is UUID else UUID(originator_id),
+                originator_id=originator_id if type(originator_id) is UUID else uuid_from_hex(originator_id),
                 originator_version=originator_version,
                 topic=topic,
                 state=state if type(state) is bytes else bytes(state),

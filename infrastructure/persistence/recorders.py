@@ -13,14 +13,15 @@ from eventsourcing_django import factory, models, recorders
 
 from infrastructure.persistence.batches import (
     TRACKING_MODELS,
-    batch,
     before_batch_commits,
     events_wait_for_batch_end,
+    in_batch,
+    position_in_batch,
     record_position,
     tracking_positions,
     write_now,
 )
-from infrastructure.persistence.sqlreader import highest_values
+from infrastructure.persistence.sqlreader import highest_values, rows_where
 from infrastructure.persistence.sqlwriter import insert_values
 
 # A stored event's columns, as insert_records writes them.
@@ -48,9 +49,12 @@ class BankAggregateRecorder(recorders.DjangoAggregateRecorder):
     @recorders.errors
     def select_first_events(self, originator_ids: Iterable[UUID]) -> list[StoredEvent]:
         """The first event of each of the given aggregates that has one, in one query."""
-        records = self.model.objects.using(self.using).filter(
+        records = rows_where(
+            self.model,
+            "originator_id",
+            originator_ids,
+            self.using,
             application_name=self.application_name,
-            originator_id__in=list(originator_ids),
             originator_version=1,  # eventsourcing's aggregates start at version 1
         )
         return [
@@ -71,8 +75,7 @@ class BankApplicationRecorder(BankAggregateRecorder, recorders.DjangoApplication
 
     @recorders.errors
     def insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        with batch(self.application_name, self.using):
-            return self._insert_events(stored_events, **kwargs)
+        return in_batch(self.application_name, self.using, self._insert_events, stored_events, **kwargs)
 
 
 class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecorder):
@@ -88,21 +91,26 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
     def _insert_events(self, stored_events: list[StoredEvent], **kwargs: Any) -> Sequence[int]:
         tracking: Tracking | None = kwargs.get("tracking")
         if tracking is not None:
-            # Under the insert lock, so no other processor of this follower can
-            # record a position in between: a position is recorded only once, in order.
-            position = self.max_tracking_id(tracking.application_name)
-            if position is not None and tracking.notification_id <= position:
-                msg = (
-                    f"{self.application_name} has already processed notification "
-                    f"{position} of {tracking.application_name}, "
-                    f"not recording {tracking.notification_id}"
-                )
-                raise IntegrityError(msg)
-            record_position(tracking.application_name, tracking.notification_id, self.tracking_model)
+            self.track(tracking)
         if events_wait_for_batch_end():
             self.pending_events().stored_events += stored_events
             return []
         return super()._insert_events(stored_events)
+
+    def track(self, tracking: Tracking) -> None:
+        """Records a position in the batch in hand, refusing one already recorded. Under
+        the insert lock, so no other processor of this follower can record a position in
+        between: a position is recorded only once, in order."""
+        leader_name = tracking.application_name
+        position = position_in_batch(self.application_name, leader_name, self.read_max_tracking_ids)
+        if position is not None and tracking.notification_id <= position:
+            msg = (
+                f"{self.application_name} has already processed notification "
+                f"{position} of {tracking.application_name}, "
+                f"not recording {tracking.notification_id}"
+            )
+            raise IntegrityError(msg)
+        record_position(tracking.application_name, tracking.notification_id, self.tracking_model)
 
     def __init__(
         self, *args: Any, tracking_model: type[Model] = models.NotificationTrackingRecord, **kwargs: Any

@@ -43,6 +43,8 @@ def converter(field: Field, connection: Any) -> Callable[[Any], Any]:
         fast = lambda value: value if type(value) is bool else slow(value)  # noqa: E731
     elif kind == "UUIDField" and not connection.features.has_native_uuid_field:
         fast = lambda value: value.hex if type(value) is UUID else slow(value)  # noqa: E731
+    elif kind == "UUIDField":  # a native type (PostgreSQL, MariaDB 10.7+): the driver writes it
+        fast = lambda value: value if type(value) is UUID else slow(value)  # noqa: E731
     elif kind == "DecimalField" and plain(connection, "adapt_decimalfield_value"):
         fast = lambda value: value if type(value) is Decimal and value.is_finite() else slow(value)  # noqa: E731
     elif kind == "DateTimeField" and connection.vendor == "mysql" and connection.timezone is not None:
@@ -155,9 +157,10 @@ def execute_insert(
 
 def mysql_statement(db: Any, sql: str, params: list[Any]) -> bytes:
     """sql with params written in as mysqlclient's cursor writes them (its _mogrify), with
-    the commonest values (text, integers, NULL) quoted here rather than through
-    Connection.literal's checks and its converters."""
+    the commonest values (text, integers, NULL, an event's bytes, an amount, an id) quoted here
+    rather than through Connection.literal's checks and its converters."""
     string_literal, encoding, literal = db.string_literal, db.encoding, db.literal
+    bytes_literal = db._bytes_literal  # what literal() does with bytes, after its checks
     literals = tuple(
         string_literal(value.encode(encoding))
         if type(value) is str
@@ -165,6 +168,12 @@ def mysql_statement(db: Any, sql: str, params: list[Any]) -> bytes:
         if type(value) is int
         else b"NULL"
         if value is None
+        else bytes_literal(value)
+        if type(value) is bytes
+        else format(value, "f").encode()  # as mysqlclient's Decimal2Literal
+        if type(value) is Decimal
+        else b"'%s'" % str(value).encode()  # a native UUID column's, as literal() writes it
+        if type(value) is UUID
         else literal(value)
         for value in params
     )

@@ -35,6 +35,7 @@ def test_every_read_model_row_reads_as_the_orm_reads_it():
         read = rows_where(model, "pk", [row.pk for row in by_orm])
         assert sorted(map(every_field, read), key=repr) == sorted(map(every_field, by_orm), key=repr)
         assert all(type(row) is model and not row._state.adding for row in read)
+        assert all(row._state.db == by_orm[0]._state.db for row in read)
     numbers = [row.number for row in AccountSummary.objects.all()]
     assert {row.full_name for row in rows_where(AccountSummary, "number", numbers)} == {
         "Alice Smith",
@@ -46,3 +47,24 @@ def test_every_read_model_row_reads_as_the_orm_reads_it():
     assert model_to_dict(rows_where(BankTotals, "pk", [BankTotals.ROW])[0]) == model_to_dict(
         BankTotals.objects.get(pk=BankTotals.ROW)
     )
+
+
+def test_rows_read_in_sql_are_made_through_init_while_someone_listens_for_it():
+    """Rows are made without Model.__init__ (sqlreader.instance_maker), unless a
+    receiver of its pre_init or post_init signal would miss them."""
+    from django.db.models.signals import post_init
+
+    BankTotals.objects.create(pk=BankTotals.ROW, account_count=3)
+    made = []
+
+    def receiver(sender, instance, **kwargs):
+        made.append(instance)
+
+    post_init.connect(receiver, sender=BankTotals)
+    try:
+        read = rows_where(BankTotals, "pk", [BankTotals.ROW])
+    finally:
+        post_init.disconnect(receiver, sender=BankTotals)
+    assert made == read and read[0].account_count == 3
+    assert rows_where(BankTotals, "pk", [BankTotals.ROW])[0].account_count == 3
+    assert len(made) == 1

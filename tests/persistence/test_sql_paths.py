@@ -83,7 +83,11 @@ def test_statements_are_written_with_their_values_in_as_mysqlclient_writes_them(
         None,
         True,
         Decimal("1234567.89"),
+        Decimal("-0.01"),
+        Decimal("1E+2"),
         b"\x00\xff{}",
+        uuid4(),
+        datetime(2026, 12, 2, 8, 30, 15, 123456),
     ]
     sql = "SELECT " + ", ".join(["%s"] * len(params))
     connection.ensure_connection()
@@ -96,3 +100,25 @@ def test_statements_are_written_with_their_values_in_as_mysqlclient_writes_them(
         assert raw.fetchone() == tuple(params[:4])
     finally:
         raw.close()
+
+
+def test_the_first_events_of_aggregates_are_read_in_one_query_from_their_own_log_only(
+    django_assert_num_queries,
+):
+    sagas = BankApplicationRecorder(application_name="Sagas", model=StoredEventRecord)
+    other = BankApplicationRecorder(application_name="Other", model=StoredEventRecord)
+    first, second, elsewhere, unknown = uuid4(), uuid4(), uuid4(), uuid4()
+    sagas.insert_events(
+        [StoredEvent(first, 1, "m:Started", b'{"a": 1}'), StoredEvent(first, 2, "m:Next", b"{}")]
+    )
+    sagas.insert_events([StoredEvent(second, 1, "m:Started", b'{"b": 2}')])
+    other.insert_events(
+        [StoredEvent(elsewhere, 1, "m:Started", b"{}"), StoredEvent(first, 1, "m:Mine", b"{}")]
+    )
+    with django_assert_num_queries(1):
+        read = sagas.select_first_events([first, second, elsewhere, unknown])
+    assert sorted(read, key=lambda e: e.state) == [
+        StoredEvent(first, 1, "m:Started", b'{"a": 1}'),
+        StoredEvent(second, 1, "m:Started", b'{"b": 2}'),
+    ]
+    assert sagas.select_first_events([]) == []

@@ -129,3 +129,19 @@ def test_events_stored_with_eventsourcings_transcoder_still_load():
     )
     after.withdraw_funds(account_id, D("2.34"))
     assert before.get_balance(account_id) == D("10.00")  # and the other way round
+
+
+def test_ids_read_from_text_are_the_uuids_uuid_reads_and_bad_text_is_refused_every_time():
+    from uuid import UUID
+
+    from infrastructure.transcoding import uuid_from_hex
+
+    uuid = uuid4()
+    for text in (uuid.hex, str(uuid), uuid.hex.upper(), f"{{{uuid}}}"):
+        read = uuid_from_hex(text)
+        assert (type(read), read, read.int, hash(read)) == (UUID, uuid, uuid.int, hash(uuid))
+        assert uuid_from_hex(text) is read  # kept: the same text is not parsed again
+    for bad in ("", "g" * 32, uuid.hex[:-1], str(uuid) + "0"):
+        for _ in range(2):  # refused the second time too: an error is not kept
+            with pytest.raises(ValueError):
+                uuid_from_hex(bad)

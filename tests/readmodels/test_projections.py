@@ -16,9 +16,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def bank():
+def runner():
     with make_runner("single", "django") as runner:
-        yield Bank(runner)
+        yield runner
+
+
+@pytest.fixture
+def bank(runner):
+    return Bank(runner)
 
 
 def ledger(account_id):
@@ -96,3 +101,30 @@ def test_account_numbers_carry_a_check_digit_that_catches_typos():
     assert not is_valid_account_number(typo)
     assert not is_valid_account_number(swapped)
     assert not is_valid_account_number("12ab")
+
+
+def test_a_projection_records_each_position_once_and_never_events(bank, runner):
+    """A projection records its position without eventsourcing's event store
+    (ReadModelProjection._record): the tracking guard still holds, and events
+    collected by a projection's policy are refused rather than dropped."""
+    from eventsourcing.domain import Aggregate
+    from eventsourcing.persistence import IntegrityError, ProgrammingError, Tracking
+
+    from accounts.projections import AccountsProjection
+
+    alice = bank.open_account("Alice Smith")
+    projection = runner.get(AccountsProjection)
+    accounts_log = projection.recorder.max_tracking_id("Accounts")
+    opened = next(iter(bank.accounts.repository.event_store.get(alice)))
+    with pytest.raises(IntegrityError):  # a notification already projected
+        projection.process_event(opened, Tracking("Accounts", accounts_log))
+    assert projection.recorder.max_tracking_id("Accounts") == accounts_log
+    assert AccountSummary.objects.filter(account_id=alice).count() == 1
+
+    def collects_an_event(domain_event, processing_event):
+        processing_event.collect_events(Aggregate())
+
+    projection.policy = collects_an_event
+    with pytest.raises(ProgrammingError, match="records no events"):
+        projection.process_event(opened, Tracking("Accounts", accounts_log + 1))
+    assert projection.recorder.max_tracking_id("Accounts") == accounts_log
