@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.domain import BaseAggregate
+from eventsourcing.persistence import JSONTranscoder, Tracking
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import get_topic
 
@@ -41,10 +42,22 @@ class TransactionErrorsInEvents:
         register_transaction_errors(transcoder)
 
 
-class PolicyBoundOnce:
-    """For a process application whose policy is a functools.singledispatchmethod: the
-    policy is bound once, when the application is made. Looked up on the instance, a
-    singledispatchmethod makes and wraps a new function every time: once an event."""
+class LeanFollower:
+    """A process application (or projection) that processes each event as eventsourcing's
+    EventSourcedProjection.process_event does, without three of its costs per event,
+    which together were a tenth of the worker's CPU:
+
+    - its policy, a functools.singledispatchmethod, is bound once, when the application
+      is made: looked up on the instance, it makes and wraps a new function every time;
+    - its ProcessingEvent is made as a plain class: eventsourcing makes it through a
+      generic alias (ProcessingEvent[TAggregateID](...)), four times the cost of the
+      object itself (typing sets __orig_class__ on each);
+    - collecting an aggregate's events recognises eventsourcing's aggregates by their
+      class (LeanProcessingEvent) before the runtime-checked protocols, which cost
+      several microseconds a call.
+
+    The steps of process_event are eventsourcing's, in its order; a test compares them.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,6 +65,28 @@ class PolicyBoundOnce:
         descriptor = next(klass.__dict__["policy"] for klass in cls.__mro__ if "policy" in klass.__dict__)
         if isinstance(descriptor, singledispatchmethod):
             self.policy = descriptor.__get__(self, cls)
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.processing_lock:  # as eventsourcing's Follower.process_event
+            processing_event = LeanProcessingEvent(tracking)
+            self.policy(domain_event, processing_event)
+            recordings = self._record(processing_event)
+            self._take_snapshots(processing_event)
+            self.notify(processing_event.events)
+            self._notify(recordings)
+
+
+class LeanProcessingEvent(ProcessingEvent):
+    """A ProcessingEvent that collects the events of eventsourcing's aggregates without
+    checking them against its protocols first (anything else, it collects as its base does)."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        if kwargs or not all(isinstance(obj, BaseAggregate) for obj in objs):
+            super().collect_events(*objs, **kwargs)
+            return
+        for aggregate in objs:
+            self.events.extend(aggregate.collect_events())
+            self.aggregates[aggregate.id] = aggregate
 
 
 class BankAccountApplication(TransactionErrorsInEvents, Application):
@@ -123,7 +158,7 @@ class SimpleBankAccountApplication(BankAccountApplication):
         self.save(debit_account, credit_account)
 
 
-class Accounts(PolicyBoundOnce, BankAccountApplication, ProcessApplication):
+class Accounts(LeanFollower, BankAccountApplication, ProcessApplication):
     """Carries out what sagas ask of accounts.
 
     A refusal is answered as data (ErrorRecorded on the account, or a

@@ -7,9 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, LRUCache, ProcessingEvent
+from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import get_topic
 
-from accounts.application import PolicyBoundOnce, TransactionErrorsInEvents
+from accounts.application import LeanFollower, TransactionErrorsInEvents
 from accounts.domain import BankAccount
 from accounts.models import AccountSummary, BankTotals, LedgerEntry
 from accounts.numbers import account_number, is_valid_account_number
@@ -21,7 +22,7 @@ from sagas.domain import Saga, TransferFundsSaga
 __all__ = ["AccountsProjection", "account_number", "is_valid_account_number"]
 
 
-class AccountsProjection(PolicyBoundOnce, TransactionErrorsInEvents, ReadModelProjection):
+class AccountsProjection(ReadModelProjection, LeanFollower, TransactionErrorsInEvents, ProcessApplication):
     name = "AccountsProjection"
     read_models = (LedgerEntry, AccountSummary, BankTotals)
     topics = tuple(

@@ -25,7 +25,6 @@ from django.apps.registry import Apps
 from django.db import models
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import ProgrammingError, Recording, Tracking
-from eventsourcing.system import ProcessApplication
 
 from infrastructure.persistence import before_batch_commits, write_rows
 from infrastructure.persistence.batches import in_batch
@@ -133,8 +132,16 @@ class ReadModelChanges:
             )
 
 
-class ReadModelProjection(ProcessApplication):
-    """A follower whose policy changes read-model rows through self.changes."""
+class ReadModelProjection:
+    """A follower whose policy changes read-model rows through self.changes.
+
+    Mixed in before the other bases of a ProcessApplication (and of the applications'
+    LeanFollower, whose process_event it wraps in the batch):
+    ``class AccountsProjection(ReadModelProjection, LeanFollower, ..., ProcessApplication)``.
+    """
+
+    name: str
+    recorder: Any
 
     read_models: tuple[type, ...] = ()  # the tables this projection writes
     # Its positions in a table of their own, so that a rebuild locks nothing of the money path's.

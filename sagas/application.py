@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 
-from accounts.application import PolicyBoundOnce, TransactionErrorsInEvents
+from accounts.application import LeanFollower, TransactionErrorsInEvents
 from accounts.domain import (
     BankAccount,
     RejectedTransaction,
@@ -160,7 +160,7 @@ class Commands(Application):
         return command.id
 
 
-class Sagas(PolicyBoundOnce, TransactionErrorsInEvents, ProcessApplication):
+class Sagas(LeanFollower, TransactionErrorsInEvents, ProcessApplication):
     """Starts a saga for each command and moves it on with each answer from Accounts."""
 
     name = "Sagas"

@@ -8,9 +8,10 @@ from functools import singledispatchmethod
 from typing import Any
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import get_topic
 
-from accounts.application import PolicyBoundOnce, TransactionErrorsInEvents
+from accounts.application import LeanFollower, TransactionErrorsInEvents
 from accounts.domain import (
     MAXIMUM_BALANCE,
     AccountClosedError,
@@ -59,7 +60,7 @@ def describe_failure(summary: SagaSummary, error: TransactionError) -> str:
     return f"Refused: {error}"
 
 
-class SagasProjection(PolicyBoundOnce, TransactionErrorsInEvents, ReadModelProjection):
+class SagasProjection(ReadModelProjection, LeanFollower, TransactionErrorsInEvents, ProcessApplication):
     name = "SagasProjection"
     read_models = (SagaSummary, HourlyRequests)
     # Only what changes a row: a saga's requests to Accounts are not read at all.
