@@ -63,8 +63,9 @@ INSTALLED_APPS = [
 ]
 
 # The system the worker's commands (runsystem, rebuild_read_models, systemstatus) run:
-# a callable taking read_models that returns an eventsourcing System.
-BANK_SYSTEM = "bankproject.system.BankAccountSystem"
+# a callable taking read_models that returns an eventsourcing System. (The partitioned
+# prototype, bankproject.partitions.PartitionedBankAccountSystem, is for benchmarks.)
+BANK_SYSTEM = os.environ.get("BANK_SYSTEM", "bankproject.system.BankAccountSystem")
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

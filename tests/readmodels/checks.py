@@ -14,9 +14,9 @@ from infrastructure.status import follower_positions
 from sagas.models import HourlyRequests, SagaSummary
 
 
-def wait_for_read_models(timeout=120.0):
+def wait_for_read_models(timeout=120.0, system=None):
     """Until every follower (projections included) has processed everything."""
-    system = BankAccountSystem(read_models=True)
+    system = system or BankAccountSystem(read_models=True)
     deadline = time.monotonic() + timeout
     while True:
         behind = [p for p in follower_positions(system) if p.lag]
@@ -27,9 +27,9 @@ def wait_for_read_models(timeout=120.0):
         time.sleep(0.05)
 
 
-def check_read_models(accounts, sagas, account_ids, saga_ids):
+def check_read_models(accounts, sagas, account_ids, saga_ids, system=None):
     """Asserts every projected row equals the aggregates it was projected from."""
-    wait_for_read_models()
+    wait_for_read_models(system=system)
     checked_accounts = 0
     for account_id in account_ids:
         try:
