@@ -43,7 +43,10 @@ def start_ray_cluster() -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"the Ray cluster did not start (exit code {cluster.wait()})")
 
 
-def start_workers(layout: str, ray_address: str | None = None) -> list[subprocess.Popen]:
+def start_workers(
+    layout: str, ray_address: str | None = None, processes: list[list[str]] | None = None
+) -> list[subprocess.Popen]:
+    """The worker's runsystem processes: the layout's, or those whose arguments are given."""
     env = {**os.environ, "BANK_LOG_LEVEL": "WARNING"}
     if ray_address:
         env["RAY_ADDRESS"] = ray_address
@@ -53,5 +56,5 @@ def start_workers(layout: str, ray_address: str | None = None) -> list[subproces
             cwd=PROJECT_DIR,
             env=env,
         )
-        for args in LAYOUTS[layout]
+        for args in (processes if processes is not None else LAYOUTS[layout])
     ]

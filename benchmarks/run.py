@@ -110,10 +110,10 @@ def saves_per_s(seconds: float) -> float:
 
 
 def wait_until_settled(timeout: float = 3600) -> None:
-    from bankproject.system import BankAccountSystem
     from infrastructure.status import follower_positions
+    from infrastructure.system import configured_system
 
-    system = BankAccountSystem(read_models=True)
+    system = configured_system(read_models=True)  # settings.BANK_SYSTEM's (see benchmarks/partitions.py)
     deadline = time.monotonic() + timeout
     while any(p.lag for p in follower_positions(system)):
         if time.monotonic() > deadline:

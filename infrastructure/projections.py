@@ -173,7 +173,8 @@ class ReadModelProjection:
 
         eventsourcing's _record would put an empty list of events through the event
         store, its mapper and the recorder's insert, once a notification, for the
-        recorder to record the tracking position: a tenth of a projection's work.
+        recorder to record the tracking position (with the batch joined by a comparison,
+        in_batch, 6% of the worker's instructions under callgrind).
         """
         if processing_event.events:
             msg = f"{self.name} is a projection: it changes rows and records no events"

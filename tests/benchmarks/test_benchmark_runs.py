@@ -32,3 +32,22 @@ def test_the_quick_benchmark_runs_and_prints_its_figures(tmp_path):
         "transfers_per_save",
     } <= set(figures)
     assert set(figures["page_ms"]) == {"accounts_list", "account_page", "admin_dashboard"}
+
+
+@pytest.mark.mariadb
+def test_the_partitions_benchmark_runs_both_variants_and_prints_their_figures():
+    result = subprocess.run(
+        [sys.executable, "benchmarks/partitions.py", "--quick"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(figures["medians"]) == {"one Accounts", "two partitions"}
+    for runs in figures["runs"].values():
+        assert len(runs) == figures["rounds"] == 2
+        assert all(
+            {"transfers_per_s", "cpu_ms_per_transfer", "statements_per_transfer"} <= set(r) for r in runs
+        )
