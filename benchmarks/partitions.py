@@ -20,13 +20,13 @@ import os
 import statistics
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the project's packages
 
+from benchmarks.run import keep  # noqa: E402
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
 PROJECTIONS = ["--apps", "AccountsProjection,SagasProjection"]
 VARIANTS = {
     "one Accounts": (
@@ -99,10 +99,7 @@ def main() -> None:
         "runs": runs,
         "medians": medians,
     }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS_DIR / f"{stamp}-partitions.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result))
+    keep(result, "partitions")
 
 
 if __name__ == "__main__":

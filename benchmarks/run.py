@@ -265,9 +265,14 @@ def report(figures: dict) -> None:
         print(f"{'latency ' + name:<28} {value}")
     for page, value in figures["page_ms"].items():
         print(f"{'page_ms ' + page:<28} p50 {value['p50']}  p95 {value['p95']}")
+    keep(figures, figures["mode"])
+
+
+def keep(figures: dict, kind: str) -> None:
+    """Writes the figures under RESULTS_DIR, named by the time and kind, and prints them as one JSON line."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS_DIR / f"{stamp}-{figures['mode']}.json").write_text(json.dumps(figures, indent=2))
+    (RESULTS_DIR / f"{stamp}-{kind}.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures))
 
 

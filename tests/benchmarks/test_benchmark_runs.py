@@ -10,17 +10,18 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.mariadb
-def test_the_quick_benchmark_runs_and_prints_its_figures(tmp_path):
+def run_quick(script):
+    """The benchmark script's --quick run: the figures of its last line."""
     result = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--quick"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        [sys.executable, script, "--quick"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.mariadb
+def test_the_quick_benchmark_runs_and_prints_its_figures():
+    figures = run_quick("benchmarks/run.py")
     assert {
         "db_commits_per_s",
         "saves_per_s",
@@ -36,15 +37,7 @@ def test_the_quick_benchmark_runs_and_prints_its_figures(tmp_path):
 
 @pytest.mark.mariadb
 def test_the_partitions_benchmark_runs_both_variants_and_prints_their_figures():
-    result = subprocess.run(
-        [sys.executable, "benchmarks/partitions.py", "--quick"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = run_quick("benchmarks/partitions.py")
     assert set(figures["medians"]) == {"one Accounts", "two partitions"}
     for runs in figures["runs"].values():
         assert len(runs) == figures["rounds"] == 2

@@ -3,12 +3,10 @@ partition, requests reach only their account's partition, and transfers within a
 between partitions succeed, fail and are refunded as with one Accounts."""
 
 import random
-import time
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from eventsourcing.application import AggregateNotFoundError
 
 from accounts.domain import AccountClosedError, AccountNotFoundError, InsufficientFundsError
 from bankproject.partitions import (
@@ -19,6 +17,7 @@ from bankproject.partitions import (
 from infrastructure.system import make_system_runner
 from sagas.application import Commands, Sagas
 from tests.database import close_connections_left_by_threads
+from tests.system.conftest import wait_for_saga
 
 D = Decimal
 
@@ -43,17 +42,8 @@ class PartitionedBank:
         self.sagas = runner.get(Sagas)
         self.partitions = [runner.get(cls) for cls in ACCOUNTS_PARTITIONS]
 
-    def wait_for(self, saga_id, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                saga = self.sagas.get_saga(saga_id)
-            except AggregateNotFoundError:
-                saga = None
-            if saga is not None and saga.is_final:
-                return saga
-            assert time.monotonic() < deadline, f"saga {saga_id} not final"
-            time.sleep(0.005)
+    def wait_for(self, saga_id):
+        return wait_for_saga(self.sagas, saga_id)
 
     def open_accounts_in_each_partition(self, each=2):
         opened = {partition: [] for partition in range(len(self.partitions))}

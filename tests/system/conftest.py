@@ -115,6 +115,23 @@ def runner(system_row, shared_runners):
         wait_for_read_models()
 
 
+def wait_for_saga(sagas, saga_id, timeout=SETTLE_TIMEOUT):
+    """The saga once it is final, polling with a bounded timeout."""
+    deadline = time.monotonic() + timeout
+    interval = 0.002
+    while True:
+        try:
+            saga = sagas.get_saga(saga_id)
+        except AggregateNotFoundError:
+            saga = None
+        if saga is not None and saga.is_final:
+            return saga
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"saga {saga_id} not final after {timeout}s: {saga and vars(saga)}")
+        time.sleep(interval)
+        interval = min(interval * 2, 0.05)
+
+
 class Bank:
     """The system as a test drives it: submit through Commands, wait for sagas, read Accounts."""
 
@@ -124,20 +141,7 @@ class Bank:
         self.accounts = runner.get(Accounts)
 
     def wait_for(self, saga_id, timeout=SETTLE_TIMEOUT):
-        """The saga once it is final, polling with a bounded timeout."""
-        deadline = time.monotonic() + timeout
-        interval = 0.002
-        while True:
-            try:
-                saga = self.sagas.get_saga(saga_id)
-            except AggregateNotFoundError:
-                saga = None
-            if saga is not None and saga.is_final:
-                return saga
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"saga {saga_id} not final after {timeout}s: {saga and vars(saga)}")
-            time.sleep(interval)
-            interval = min(interval * 2, 0.05)
+        return wait_for_saga(self.sagas, saga_id, timeout)
 
     def open_account(self, full_name="", email_address=""):
         account_id = self.commands.open_account(full_name, email_address)
