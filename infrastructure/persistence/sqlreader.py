@@ -71,7 +71,8 @@ def rows_where(
 def faster_converter(convert: Callable[..., Any], connection: Any) -> Callable[..., Any]:
     """The database's converter of a column's values, or the same conversion done faster:
     a native UUID column's text read through the cache of uuid_from_hex."""
-    if getattr(convert, "__func__", None) is getattr(type(connection.ops), "convert_uuidfield_value", None):
+    own = getattr(type(connection.ops), "convert_uuidfield_value", None)  # none where ids are native
+    if own is not None and getattr(convert, "__func__", None) is own:
         return lambda value, expression, connection: None if value is None else uuid_from_hex(value)
     return convert
 

@@ -68,3 +68,25 @@ def test_rows_read_in_sql_are_made_through_init_while_someone_listens_for_it():
     assert made == read and read[0].account_count == 3
     assert rows_where(BankTotals, "pk", [BankTotals.ROW])[0].account_count == 3
     assert len(made) == 1
+
+
+def test_only_the_databases_uuid_converter_is_replaced_by_the_cached_one():
+    """sqlreader.faster_converter swaps the backend's convert_uuidfield_value for the
+    cached reading of ids, and leaves every other converter as it is, on every database."""
+    from django.db import connection
+
+    from infrastructure.persistence.sqlreader import faster_converter
+
+    def another(value, expression, connection):
+        return value
+
+    assert faster_converter(another, connection) is another
+    assert faster_converter(connection.ops.convert_durationfield_value, connection) == (
+        connection.ops.convert_durationfield_value
+    )
+    own = getattr(connection.ops, "convert_uuidfield_value", None)
+    if own is not None:  # the databases that read ids as text (SQLite, MariaDB)
+        cached = faster_converter(own, connection)
+        assert cached is not own
+        assert cached("0" * 31 + "1", None, connection) == own("0" * 31 + "1", None, connection)
+        assert cached(None, None, connection) is None
