@@ -124,15 +124,15 @@ def tracking_positions(
     Outside its batch, as read(leader_names) reads them from the database. In its batch,
     the database is read once a leader: the batch holds the insert lock, so until it ends
     only the batch itself records positions, and those it has recorded are the latest.
+    (Called once a notification, by the tracking guard: nothing is merged or copied.)
     """
     if _batch.application_name != application_name:
         return read(leader_names)
-    known = {**_batch.read_positions, **_batch.positions}
-    unread = [name for name in leader_names if name not in known]
+    recorded, known = _batch.positions, _batch.read_positions
+    unread = [name for name in leader_names if name not in recorded and name not in known]
     if unread:
-        _batch.read_positions.update(read(unread))
-        known = {**_batch.read_positions, **_batch.positions}
-    return {name: known[name] for name in leader_names}
+        known.update(read(unread))
+    return {name: recorded[name] if name in recorded else known[name] for name in leader_names}
 
 
 def record_position(leader_name: str, position: int, tracking_model: type[Model]) -> None:
@@ -140,19 +140,6 @@ def record_position(leader_name: str, position: int, tracking_model: type[Model]
     assert _batch.application_name is not None, "only inside a batch"
     _batch.positions[leader_name] = position
     _batch.tracking_model = tracking_model
-
-
-def position_in_batch(
-    application_name: str, leader_name: str, read: Callable[[Sequence[str]], dict[str, int | None]]
-) -> int | None:
-    """application_name's position in one leader's notifications (see tracking_positions):
-    in its batch, once known, without reading or merging anything (once a notification)."""
-    if _batch.application_name == application_name:
-        if leader_name in _batch.positions:
-            return _batch.positions[leader_name]
-        if leader_name in _batch.read_positions:
-            return _batch.read_positions[leader_name]
-    return tracking_positions(application_name, [leader_name], read)[leader_name]
 
 
 def in_batch[T](

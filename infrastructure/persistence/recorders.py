@@ -16,7 +16,6 @@ from infrastructure.persistence.batches import (
     before_batch_commits,
     events_wait_for_batch_end,
     in_batch,
-    position_in_batch,
     record_position,
     tracking_positions,
     write_now,
@@ -101,8 +100,7 @@ class BankProcessRecorder(BankApplicationRecorder, recorders.DjangoProcessRecord
         """Records a position in the batch in hand, refusing one already recorded. Under
         the insert lock, so no other processor of this follower can record a position in
         between: a position is recorded only once, in order."""
-        leader_name = tracking.application_name
-        position = position_in_batch(self.application_name, leader_name, self.read_max_tracking_ids)
+        position = self.max_tracking_id(tracking.application_name)
         if position is not None and tracking.notification_id <= position:
             msg = (
                 f"{self.application_name} has already processed notification "
