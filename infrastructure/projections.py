@@ -179,8 +179,5 @@ class ReadModelProjection:
         if processing_event.events:
             msg = f"{self.name} is a projection: it changes rows and records no events"
             raise ProgrammingError(msg)
-        track = getattr(self.recorder, "track", None)
-        if track is None:  # a recorder other than the project's (one in memory)
-            return super()._record(processing_event)
-        track(processing_event.tracking)
+        self.recorder.track(processing_event.tracking)  # a BankProcessRecorder: read models are Django's
         return []
