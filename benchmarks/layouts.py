@@ -43,10 +43,12 @@ def start_ray_cluster() -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"the Ray cluster did not start (exit code {cluster.wait()})")
 
 
-def start_workers(
-    layout: str, ray_address: str | None = None, processes: list[list[str]] | None = None
-) -> list[subprocess.Popen]:
-    """The worker's runsystem processes: the layout's, or those whose arguments are given."""
+def start_workers(layout: str, ray_address: str | None = None) -> list[subprocess.Popen]:
+    return start_runsystems(LAYOUTS[layout], ray_address)
+
+
+def start_runsystems(arguments: list[list[str]], ray_address: str | None = None) -> list[subprocess.Popen]:
+    """One runsystem process for each list of arguments."""
     env = {**os.environ, "BANK_LOG_LEVEL": "WARNING"}
     if ray_address:
         env["RAY_ADDRESS"] = ray_address
@@ -56,5 +58,5 @@ def start_workers(
             cwd=PROJECT_DIR,
             env=env,
         )
-        for args in (processes if processes is not None else LAYOUTS[layout])
+        for args in arguments
     ]

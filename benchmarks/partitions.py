@@ -50,12 +50,12 @@ def run_variant(variant: str, accounts: int, transfers: int) -> None:
     """One variant's run, in this process: prints its figures as a JSON line."""
     system, processes = VARIANTS[variant]
     os.environ["BANK_SYSTEM"] = system  # for this process's settings and the worker's
-    from benchmarks.layouts import start_workers
+    from benchmarks.layouts import start_runsystems
     from benchmarks.run import set_up_django, transfers_per_s
     from benchmarks.work import WorkMeter
 
     set_up_django()
-    workers = start_workers("split", processes=processes)
+    workers = start_runsystems(processes)
     meter = WorkMeter(workers)
     try:
         figures = {"transfers_per_s": transfers_per_s(accounts, transfers, meter), **meter.per(transfers)}
