@@ -11,6 +11,7 @@ import pytest
 from accounts.domain import AccountClosedError, AccountNotFoundError, InsufficientFundsError
 from bankproject.partitions import (
     ACCOUNTS_PARTITIONS,
+    PARTITIONS,
     PartitionedBankAccountSystem,
     partition_of,
 )
@@ -32,6 +33,9 @@ def test_the_partition_of_an_account_is_fixed_by_its_id():
         partition_of(UUID("6f1d2a7e-3c44-4b8e-9a51-0d2c8e7b9f14"), 3)
         == 0x6F1D2A7E3C444B8E9A510D2C8E7B9F14 % 3
     )
+    # Partition p is ACCOUNTS_PARTITIONS[p], each its own application.
+    assert [cls.partition for cls in ACCOUNTS_PARTITIONS] == list(range(PARTITIONS))
+    assert len({cls.name for cls in ACCOUNTS_PARTITIONS}) == PARTITIONS
 
 
 class PartitionedBank:

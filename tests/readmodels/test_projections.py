@@ -4,9 +4,12 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, ProgrammingError, Tracking
 
 from accounts.models import AccountSummary, LedgerEntry
 from accounts.numbers import account_number, is_valid_account_number
+from accounts.projections import AccountsProjection
 from bankproject.system import make_runner
 from sagas.models import SagaSummary
 from tests.system.conftest import Bank
@@ -107,11 +110,6 @@ def test_a_projection_records_each_position_once_and_never_events(bank, runner):
     """A projection records its position without eventsourcing's event store
     (ReadModelProjection._record): the tracking guard still holds, and events
     collected by a projection's policy are refused rather than dropped."""
-    from eventsourcing.domain import Aggregate
-    from eventsourcing.persistence import IntegrityError, ProgrammingError, Tracking
-
-    from accounts.projections import AccountsProjection
-
     alice = bank.open_account("Alice Smith")
     projection = runner.get(AccountsProjection)
     accounts_log = projection.recorder.max_tracking_id("Accounts")
